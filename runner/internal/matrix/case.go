@@ -1,0 +1,259 @@
+package matrix
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"gomatrix/runner/internal/gover"
+
+	"gopkg.in/yaml.v3"
+)
+
+// A Case is one case directory: a Go main package, with an optional
+// case.yaml that says how to judge it.
+type Case struct {
+	Name string // the directory's base name; unique in a matrix
+	Dir  string // absolute path
+	Rel  string // path relative to the matrix directory, for display
+
+	// Description says what the case tests (description).
+	Description string
+	// CompleteOn, when set, completes a run as soon as a line of output
+	// matches it (complete_on: {output: RE}); when nil, a run completes
+	// on exit status 0 (complete_on: exit).
+	CompleteOn *regexp.Regexp
+	// CompleteStream is the stream CompleteOn reads (complete_on.stream):
+	// "" for both, "stdout" or "stderr".
+	CompleteStream string
+	Timeout        time.Duration    // timeout; 0: the matrix's
+	BuildTimeout   time.Duration    // build_timeout; 0: the matrix's
+	Go             gover.Constraint // go: cells of other versions are skip
+	Repeat         int              // repeat; 0: the matrix's
+	Env            []string         // env: for builds and runs of this case
+	Args           []string         // args: the program's arguments
+	Tags           []string         // tags: build tags
+
+	// HasGoMod reports whether the directory has its own go.mod, which
+	// is then used as is; otherwise the runner writes one whose go line
+	// is the building toolchain's language version.
+	HasGoMod bool
+	// Files are the paths (relative to Dir) whose contents make the case:
+	// every regular file, sorted. They key build and result caches.
+	Files []string
+}
+
+// CaseFile is the name of the optional per-case settings file.
+const CaseFile = "case.yaml"
+
+var caseKeys = []string{"description", "complete_on", "timeout", "build_timeout", "go", "repeat", "env", "args", "tags"}
+
+// LoadCases finds the case directories m names and reads their
+// case.yaml files. A pattern that matches no directory is an error.
+func (m *Matrix) LoadCases() ([]*Case, error) {
+	var errs ErrorList
+	var cases []*Case
+	byName := map[string]*Case{}
+	for i, pat := range m.Cases {
+		pos := Pos{m.File, 0, 0}
+		if i < len(m.casePos) {
+			pos = m.casePos[i]
+		}
+		full := pat
+		if !filepath.IsAbs(full) {
+			full = filepath.Join(m.Dir, pat)
+		}
+		matches, _ := filepath.Glob(full) // the pattern was checked by Parse
+		var dirs []string
+		for _, p := range matches {
+			if st, err := os.Stat(p); err == nil && st.IsDir() {
+				dirs = append(dirs, p)
+			}
+		}
+		if len(dirs) == 0 {
+			errs = append(errs, &Error{File: pos.File, Line: pos.Line, Col: pos.Col, Key: fmt.Sprintf("cases[%d]", i),
+				Msg: fmt.Sprintf("%q matches no directory (looked in %s)", pat, m.Dir), Hint: "case patterns are relative to the matrix file's directory"})
+			continue
+		}
+		sort.Strings(dirs)
+		for _, dir := range dirs {
+			c, err := LoadCase(dir)
+			if err != nil {
+				errs = append(errs, asErrorList(err)...)
+				continue
+			}
+			if c == nil {
+				continue
+			}
+			if prev, ok := byName[c.Name]; ok {
+				if prev.Dir == c.Dir {
+					continue
+				}
+				errs = append(errs, &Error{File: pos.File, Line: pos.Line, Col: pos.Col, Key: fmt.Sprintf("cases[%d]", i),
+					Msg: fmt.Sprintf("two cases are named %q: %s and %s", c.Name, prev.Dir, c.Dir), Hint: "case names are directory names and must be unique"})
+				continue
+			}
+			if rel, err := filepath.Rel(m.Dir, c.Dir); err == nil {
+				c.Rel = rel
+			}
+			byName[c.Name] = c
+			cases = append(cases, c)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return cases, nil
+}
+
+func asErrorList(err error) ErrorList {
+	var l ErrorList
+	if errors.As(err, &l) {
+		return l
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return ErrorList{e}
+	}
+	return ErrorList{{Msg: err.Error()}}
+}
+
+// LoadCase reads the case in dir. A directory with no .go files is an
+// error: it cannot be built, and a user who listed it meant something.
+func LoadCase(dir string) (*Case, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	c := &Case{Name: filepath.Base(abs), Dir: abs, Rel: dir}
+	hasGo := false
+	err = filepath.WalkDir(abs, func(p string, de fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if de.IsDir() {
+			if p != abs && (strings.HasPrefix(de.Name(), ".") || de.Name() == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !de.Type().IsRegular() {
+			return nil
+		}
+		rel, _ := filepath.Rel(abs, p)
+		c.Files = append(c.Files, filepath.ToSlash(rel))
+		if filepath.Dir(rel) == "." && strings.HasSuffix(rel, ".go") && !strings.HasSuffix(rel, "_test.go") {
+			hasGo = true
+		}
+		if rel == "go.mod" {
+			c.HasGoMod = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read case %s: %w", dir, err)
+	}
+	if !hasGo {
+		return nil, &Error{File: dir, Msg: "case directory has no .go files", Hint: "a case is a directory holding a main package"}
+	}
+	sort.Strings(c.Files)
+	data, err := os.ReadFile(filepath.Join(abs, CaseFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read case %s: %w", dir, err)
+	}
+	return c, c.parse(filepath.Join(dir, CaseFile), data)
+}
+
+func (c *Case) parse(file string, data []byte) error {
+	root, err := parseYAML(file, data)
+	if err != nil || root == nil {
+		return err
+	}
+	d := &decoder{file: file}
+	for _, f := range d.fields(root, "", caseKeys) {
+		switch f.key {
+		case "description":
+			c.Description, _ = d.str(f.value, f.key)
+		case "complete_on":
+			c.parseCompleteOn(d, f)
+		case "timeout":
+			c.Timeout, _ = d.duration(f.value, f.key)
+		case "build_timeout":
+			c.BuildTimeout, _ = d.duration(f.value, f.key)
+		case "go":
+			s, ok := d.str(f.value, f.key)
+			if !ok {
+				break
+			}
+			con, err := gover.ParseConstraint(s)
+			if err != nil {
+				d.errorf(f.value, f.key, `write a constraint such as ">=1.14" or ">=1.18 <1.22"`, "%v", err)
+				break
+			}
+			c.Go = con
+		case "repeat":
+			if v, ok := d.integer(f.value, f.key); ok {
+				if v < 1 || v > 1000 {
+					d.errorf(f.value, f.key, "", "repeat must be between 1 and 1000, found %d", v)
+				} else {
+					c.Repeat = v
+				}
+			}
+		case "env":
+			c.Env = d.env(f.value, f.key)
+		case "args", "tags":
+			var list []string
+			for i, n := range d.seq(f.value, f.key, true) {
+				s, ok := d.str(n, fmt.Sprintf("%s[%d]", f.key, i))
+				if ok {
+					list = append(list, s)
+				}
+			}
+			if f.key == "args" {
+				c.Args = list
+			} else {
+				c.Tags = list
+			}
+		}
+	}
+	return d.err()
+}
+
+// parseCompleteOn reads `complete_on: exit` or
+// `complete_on: {output: RE, stream: stdout|stderr}`.
+func (c *Case) parseCompleteOn(d *decoder, f field) {
+	const hint = "write complete_on: exit, or complete_on: {output: '^hi$'}"
+	if f.value.Kind == yaml.ScalarNode {
+		s, ok := d.str(f.value, f.key)
+		if ok && s != "exit" {
+			d.errorf(f.value, f.key, hint, "unknown value %q", s)
+		}
+		return
+	}
+	for _, g := range d.fields(f.value, f.key, []string{"output", "stream"}) {
+		key := join(f.key, g.key)
+		switch g.key {
+		case "output":
+			c.CompleteOn, _ = d.regexp(g.value, key)
+		case "stream":
+			s, ok := d.str(g.value, key)
+			if ok && s != "stdout" && s != "stderr" && s != "" {
+				d.errorf(g.value, key, "stream is stdout or stderr; leave it out for both", "unknown stream %q", s)
+				break
+			}
+			c.CompleteStream = s
+		}
+	}
+	if c.CompleteOn == nil && len(d.errs) == 0 {
+		d.errorf(f.value, f.key, hint, "complete_on needs output")
+	}
+}

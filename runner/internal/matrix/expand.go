@@ -1,0 +1,310 @@
+package matrix
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"gomatrix/runner/internal/gover"
+	"gomatrix/runner/internal/toolchain"
+)
+
+// MaxCells bounds a matrix's size: past it, expansion is refused before
+// any cell is allocated, rather than exhausting memory.
+const MaxCells = 1_000_000
+
+// A Cell is one combination to build and run: a case under one toolchain
+// with one GOMAXPROCS, GODEBUG and GOEXPERIMENT value.
+type Cell struct {
+	Case         *Case
+	Toolchain    toolchain.Toolchain
+	GOMAXPROCS   int           // 0: unset
+	GODEBUG      string        // "": unset
+	GOEXPERIMENT string        // "": unset
+	Env          []string      // matrix env, then case env, then include env
+	Timeout      time.Duration // run timeout
+	BuildTimeout time.Duration
+	Repeat       int // runs of this cell
+	// Skip, when not empty, says why the cell is not run (the case's go
+	// constraint excludes the version, or the toolchain is unavailable).
+	Skip string
+}
+
+// ID names the cell uniquely within a matrix, in the form used by
+// filters and reports: "busyloop go1.26.8 P=1 D=asyncpreemptoff=1 E=".
+func (c *Cell) ID() string {
+	return fmt.Sprintf("%s %s P=%s D=%s E=%s", c.Case.Name, c.Toolchain.Version, procsString(c.GOMAXPROCS), c.GODEBUG, c.GOEXPERIMENT)
+}
+
+func procsString(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+// Settings names the cell's runtime settings: "P=1 D=asyncpreemptoff=1 E=".
+func (c *Cell) Settings() string {
+	return fmt.Sprintf("P=%s D=%s E=%s", procsString(c.GOMAXPROCS), c.GODEBUG, c.GOEXPERIMENT)
+}
+
+// Matches reports whether the cell satisfies every key of m. case
+// compares as a glob over the case name; version matches the selector as
+// written or, as a constraint, the resolved version ("1.14" matches
+// go1.14.15); the other keys compare exactly ("" is unset).
+func (c *Cell) Matches(m Match) bool {
+	for k, v := range m {
+		if !c.matchKey(k, v) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Cell) matchKey(k, v string) bool {
+	switch k {
+	case KeyCase:
+		ok, _ := path.Match(v, c.Case.Name)
+		return ok || v == c.Case.Rel
+	case KeyVersion:
+		return MatchVersion(v, c.Toolchain)
+	case KeyGOMAXPROCS:
+		return v == strconv.Itoa(c.GOMAXPROCS) || v == "" && c.GOMAXPROCS == 0
+	case KeyGODEBUG:
+		return v == c.GODEBUG
+	case KeyGOEXPERIMENT:
+		return v == c.GOEXPERIMENT
+	}
+	return false
+}
+
+// MatchVersion reports whether a version value from an include, exclude
+// or filter selects toolchain t: equal to its selector, or a constraint
+// its version satisfies.
+func MatchVersion(v string, t toolchain.Toolchain) bool {
+	if v == t.Selector || gover.Normalize(v) != "" && gover.Normalize(v) == t.Version {
+		return true
+	}
+	if t.Version == "" {
+		return false
+	}
+	c, err := gover.ParseConstraint(v)
+	return err == nil && !c.IsZero() && c.Match(t.Version)
+}
+
+// Selectors returns every toolchain selector the matrix needs resolved:
+// its versions, then include versions that are not among them.
+func (m *Matrix) Selectors() []string {
+	out := append([]string(nil), m.Versions...)
+	for _, inc := range m.Include {
+		if v, ok := inc.Match[KeyVersion]; ok && !contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Expand returns the matrix's cells: toolchains × cases × gomaxprocs ×
+// godebug × goexperiment, less exclude, plus include. toolchains maps
+// every selector of m.Selectors() to what it resolved to.
+func (m *Matrix) Expand(cases []*Case, toolchains map[string][]toolchain.Toolchain) ([]*Cell, error) {
+	var tcs []toolchain.Toolchain
+	for _, sel := range m.Versions {
+		tcs = append(tcs, toolchains[sel]...)
+	}
+	n := len(tcs) * len(cases) * len(m.GOMAXPROCS) * len(m.GODEBUG) * len(m.GOEXPERIMENT)
+	if len(tcs) != 0 && n/len(tcs) != len(cases)*len(m.GOMAXPROCS)*len(m.GODEBUG)*len(m.GOEXPERIMENT) || n > MaxCells {
+		return nil, fmt.Errorf("%s: the matrix has %d toolchains × %d cases × %d × %d × %d settings, more than the limit of %d cells\nhint: split it, or use exclude", m.File, len(tcs), len(cases), len(m.GOMAXPROCS), len(m.GODEBUG), len(m.GOEXPERIMENT), MaxCells)
+	}
+	cells := make([]*Cell, 0, n)
+	for _, tc := range tcs {
+		for _, c := range cases {
+			cells = m.appendCells(cells, c, tc, m.GOMAXPROCS, m.GODEBUG, m.GOEXPERIMENT, nil)
+		}
+	}
+	return m.include(m.exclude(cells), cases, toolchains)
+}
+
+// appendCells adds the cells of one case and toolchain over the given
+// setting values, skipping those an exclude removes.
+func (m *Matrix) appendCells(cells []*Cell, c *Case, tc toolchain.Toolchain, procs []int, debugs, exps []string, keep func(*Cell) bool) []*Cell {
+	for _, p := range procs {
+		for _, d := range debugs {
+			for _, e := range exps {
+				cell := &Cell{
+					Case: c, Toolchain: tc, GOMAXPROCS: p, GODEBUG: d, GOEXPERIMENT: e,
+					Env:          append(append([]string(nil), m.Env...), c.Env...),
+					Timeout:      pick(c.Timeout, m.Timeout),
+					BuildTimeout: pick(c.BuildTimeout, m.BuildTimeout),
+					Repeat:       pick(c.Repeat, m.Repeat),
+				}
+				if keep != nil && !keep(cell) {
+					continue
+				}
+				cell.Skip = skipReason(cell)
+				cells = append(cells, cell)
+			}
+		}
+	}
+	return cells
+}
+
+func pick[T comparable](v, def T) T {
+	var zero T
+	if v != zero {
+		return v
+	}
+	return def
+}
+
+func skipReason(c *Cell) string {
+	if c.Toolchain.Error != "" {
+		return "toolchain unavailable: " + firstLine(c.Toolchain.Error)
+	}
+	if !c.Case.Go.IsZero() && !c.Case.Go.Match(c.Toolchain.Version) {
+		return fmt.Sprintf("case requires go %s", c.Case.Go)
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+func (m *Matrix) exclude(cells []*Cell) []*Cell {
+	if len(m.Exclude) == 0 {
+		return cells
+	}
+	out := cells[:0]
+	for _, c := range cells {
+		if !m.excluded(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (m *Matrix) excluded(c *Cell) bool {
+	for _, ex := range m.Exclude {
+		if c.Matches(ex) {
+			return true
+		}
+	}
+	return false
+}
+
+// include applies include entries in order: an entry extends the cells
+// its axis keys match; an entry that matches none adds cells.
+func (m *Matrix) include(cells []*Cell, cases []*Case, toolchains map[string][]toolchain.Toolchain) ([]*Cell, error) {
+	for _, inc := range m.Include {
+		matched := false
+		for _, c := range cells {
+			if c.Matches(inc.Match) {
+				matched = true
+				extend(c, inc)
+			}
+		}
+		if matched {
+			continue
+		}
+		// Add: every value of the matrix for the axes the entry omits.
+		tcs := toolchains[inc.Match[KeyVersion]]
+		if _, ok := inc.Match[KeyVersion]; !ok {
+			for _, sel := range m.Versions {
+				tcs = append(tcs, toolchains[sel]...)
+			}
+		}
+		procs := m.GOMAXPROCS
+		if v, ok := inc.Match[KeyGOMAXPROCS]; ok {
+			n, _ := strconv.Atoi(v)
+			procs = []int{n}
+		}
+		debugs, exps := m.GODEBUG, m.GOEXPERIMENT
+		if v, ok := inc.Match[KeyGODEBUG]; ok {
+			debugs = []string{v}
+		}
+		if v, ok := inc.Match[KeyGOEXPERIMENT]; ok {
+			exps = []string{v}
+		}
+		added := 0
+		for _, tc := range tcs {
+			for _, c := range cases {
+				if v, ok := inc.Match[KeyCase]; ok {
+					if ok, _ := path.Match(v, c.Name); !ok && v != c.Rel {
+						continue
+					}
+				}
+				before := len(cells)
+				cells = m.appendCells(cells, c, tc, procs, debugs, exps, nil)
+				for _, nc := range cells[before:] {
+					extend(nc, inc)
+				}
+				added += len(cells) - before
+				if len(cells) > MaxCells {
+					return nil, fmt.Errorf("%s: include adds more than the limit of %d cells", inc.Pos, MaxCells)
+				}
+			}
+		}
+		if added == 0 {
+			return nil, &Error{File: inc.Pos.File, Line: inc.Pos.Line, Col: inc.Pos.Col, Key: "include",
+				Msg:  fmt.Sprintf("entry %s matches no cell and adds none", formatMatch(inc.Match)),
+				Hint: "an include that adds cells needs a case the matrix has and a version that resolves"}
+		}
+	}
+	return cells, nil
+}
+
+func extend(c *Cell, inc Include) {
+	c.Env = append(c.Env, inc.Env...)
+	if inc.Timeout != 0 {
+		c.Timeout = inc.Timeout
+	}
+}
+
+func formatMatch(m Match) string {
+	var parts []string
+	for _, k := range AxisKeys {
+		if v, ok := m[k]; ok {
+			parts = append(parts, fmt.Sprintf("%s=%q", k, v))
+		}
+	}
+	return "{" + strings.Join(parts, " ") + "}"
+}
+
+// A Filter selects cells by axis values: a cell passes when, for every
+// key the filter names, it matches one of that key's values.
+type Filter map[string][]string
+
+// Add parses one filter flag value, "key=value", and adds it. The value
+// may itself hold "=" and "," (godebug=asyncpreemptoff=1,panicnil=1).
+func (f Filter) Add(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok {
+		return fmt.Errorf("filter %q is not key=value\nhint: keys are %s", s, strings.Join(AxisKeys, ", "))
+	}
+	if !contains(AxisKeys, k) {
+		return fmt.Errorf("filter %q: unknown key %q%s\nhint: keys are %s", s, k, suggest(k, AxisKeys), strings.Join(AxisKeys, ", "))
+	}
+	f[k] = append(f[k], v)
+	return nil
+}
+
+// Keep reports whether c passes the filter.
+func (f Filter) Keep(c *Cell) bool {
+	for k, vals := range f {
+		ok := false
+		for _, v := range vals {
+			if c.matchKey(k, v) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}

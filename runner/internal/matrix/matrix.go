@@ -1,0 +1,388 @@
+// Package matrix reads matrix.yaml and case.yaml files and expands a
+// matrix into its cells: Go version × GOMAXPROCS × GODEBUG × GOEXPERIMENT
+// × case, less exclude, plus include.
+//
+// Every problem in a file is reported with file:line:column and the key
+// at fault; nothing is run when a file has one.
+package matrix
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Defaults for keys a matrix leaves out.
+const (
+	DefaultTimeout      = 10 * time.Second
+	DefaultBuildTimeout = 10 * time.Minute
+	DefaultCases        = "cases/*"
+)
+
+// A Matrix is a parsed matrix.yaml.
+type Matrix struct {
+	// File is the path the matrix was read from; Dir is its directory,
+	// against which case patterns are resolved.
+	File, Dir string
+
+	Versions     []string // versions: toolchain selectors ("local", "1.14", a GOROOT path)
+	GOMAXPROCS   []int    // gomaxprocs: 0 means unset
+	GODEBUG      []string // godebug: "" means unset
+	GOEXPERIMENT []string // goexperiment: "" means unset
+	Cases        []string // cases: directories or globs, relative to Dir
+
+	Timeout      time.Duration // timeout: run timeout of a cell
+	BuildTimeout time.Duration // build_timeout: timeout of one build
+	Repeat       int           // repeat: runs per cell
+	Env          []string      // env: KEY=VALUE for builds and runs
+
+	Exclude []Match   // exclude: cells matching any entry are removed
+	Include []Include // include: cells extended or added
+
+	// VersionPos is where each Versions entry was written, for errors
+	// found later (a selector that matches no release).
+	VersionPos []Pos
+	casePos    []Pos
+}
+
+// A Pos is a position in a file.
+type Pos struct {
+	File      string
+	Line, Col int
+}
+
+func (p Pos) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col) }
+
+// Axis keys, as written in include, exclude and filters.
+const (
+	KeyCase         = "case"
+	KeyVersion      = "version"
+	KeyGOMAXPROCS   = "gomaxprocs"
+	KeyGODEBUG      = "godebug"
+	KeyGOEXPERIMENT = "goexperiment"
+)
+
+// AxisKeys lists the keys that select cells.
+var AxisKeys = []string{KeyCase, KeyVersion, KeyGOMAXPROCS, KeyGODEBUG, KeyGOEXPERIMENT}
+
+// A Match selects cells: every key present must match the cell. Values
+// are as written; see Cell.Matches for how each key compares.
+type Match map[string]string
+
+// An Include adds or extends cells (GitHub Actions semantics): when its
+// axis keys match existing cells, those cells get its Env and Timeout;
+// when they match none, new cells are added, taking every value of the
+// matrix for the axes it leaves out.
+type Include struct {
+	Match   Match
+	Env     []string      // env
+	Timeout time.Duration // timeout
+	Pos     Pos
+}
+
+var topKeys = []string{"versions", "gomaxprocs", "godebug", "goexperiment", "cases", "timeout", "build_timeout", "repeat", "env", "exclude", "include"}
+
+// Load reads and checks the matrix file at path.
+func Load(path string) (*Matrix, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read matrix: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse checks and decodes a matrix file's contents; file names it in errors.
+func Parse(file string, data []byte) (*Matrix, error) {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return nil, err
+	}
+	m := &Matrix{
+		File:         file,
+		Dir:          filepath.Dir(abs),
+		Versions:     []string{"local"},
+		GOMAXPROCS:   []int{0},
+		GODEBUG:      []string{""},
+		GOEXPERIMENT: []string{""},
+		Cases:        []string{DefaultCases},
+		Timeout:      DefaultTimeout,
+		BuildTimeout: DefaultBuildTimeout,
+		Repeat:       1,
+	}
+	root, err := parseYAML(file, data)
+	if err != nil {
+		return nil, err
+	}
+	if root == nil {
+		return m, nil // an empty file is the default matrix
+	}
+	d := &decoder{file: file}
+	for _, f := range d.fields(root, "", topKeys) {
+		switch f.key {
+		case "versions":
+			m.Versions, m.VersionPos = nil, nil
+			seen := map[string]bool{}
+			for i, n := range d.seq(f.value, f.key, false) {
+				key := fmt.Sprintf("versions[%d]", i)
+				s, ok := d.strictStr(n, key)
+				if !ok {
+					continue
+				}
+				s = strings.TrimSpace(s)
+				if s == "" {
+					d.errorf(n, key, "write local, a release such as 1.22 or go1.13.15, or a GOROOT path", "empty version")
+					continue
+				}
+				if seen[s] {
+					d.errorf(n, key, "", "duplicate value %q", s)
+					continue
+				}
+				seen[s] = true
+				if msg := checkSelector(s); msg != "" {
+					d.errorf(n, key, "write local, a GOROOT path, a release (1.22, go1.13.15, 1.26rc1), a range (>=1.14 <1.17), stable or oldstable", "%s", msg)
+					continue
+				}
+				m.Versions = append(m.Versions, s)
+				m.VersionPos = append(m.VersionPos, Pos{file, n.Line, n.Column})
+			}
+		case "gomaxprocs":
+			m.GOMAXPROCS = nil
+			seen := map[int]bool{}
+			for i, n := range d.seq(f.value, f.key, false) {
+				key := fmt.Sprintf("gomaxprocs[%d]", i)
+				v, ok := d.integer(n, key)
+				if !ok {
+					continue
+				}
+				if v < 0 || v > 1024 {
+					d.errorf(n, key, "use 0 for unset", "%d is out of range (0 to 1024)", v)
+					continue
+				}
+				if seen[v] {
+					d.errorf(n, key, "", "duplicate value %d", v)
+					continue
+				}
+				seen[v] = true
+				m.GOMAXPROCS = append(m.GOMAXPROCS, v)
+			}
+		case "godebug", "goexperiment":
+			check := checkGODEBUG
+			if f.key == "goexperiment" {
+				check = checkGOEXPERIMENT
+			}
+			var vals []string
+			seen := map[string]bool{}
+			for i, n := range d.seq(f.value, f.key, false) {
+				key := fmt.Sprintf("%s[%d]", f.key, i)
+				s, ok := d.strictStr(n, key)
+				if !ok {
+					continue
+				}
+				if seen[s] {
+					d.errorf(n, key, "", "duplicate value %q", s)
+					continue
+				}
+				seen[s] = true
+				if msg, hint := check(s); msg != "" {
+					d.errorf(n, key, hint, "%s", msg)
+					continue
+				}
+				vals = append(vals, s)
+			}
+			if f.key == "godebug" {
+				m.GODEBUG = vals
+			} else {
+				m.GOEXPERIMENT = vals
+			}
+		case "cases":
+			m.Cases, m.casePos = nil, nil
+			seen := map[string]bool{}
+			for i, n := range d.seq(f.value, f.key, false) {
+				key := fmt.Sprintf("cases[%d]", i)
+				s, ok := d.strictStr(n, key)
+				if !ok {
+					continue
+				}
+				if s == "" {
+					d.errorf(n, key, "", "empty case pattern")
+					continue
+				}
+				if _, err := filepath.Match(s, ""); err != nil {
+					d.errorf(n, key, "", "bad pattern %q: %v", s, err)
+					continue
+				}
+				if seen[s] {
+					d.errorf(n, key, "", "duplicate value %q", s)
+					continue
+				}
+				seen[s] = true
+				m.Cases = append(m.Cases, s)
+				m.casePos = append(m.casePos, Pos{file, n.Line, n.Column})
+			}
+		case "timeout":
+			if v, ok := d.duration(f.value, f.key); ok {
+				m.Timeout = v
+			}
+		case "build_timeout":
+			if v, ok := d.duration(f.value, f.key); ok {
+				m.BuildTimeout = v
+			}
+		case "repeat":
+			if v, ok := d.integer(f.value, f.key); ok {
+				if v < 1 || v > 1000 {
+					d.errorf(f.value, f.key, "", "repeat must be between 1 and 1000, found %d", v)
+				} else {
+					m.Repeat = v
+				}
+			}
+		case "env":
+			m.Env = d.env(f.value, f.key)
+		case "exclude":
+			for i, n := range d.seq(f.value, f.key, true) {
+				key := fmt.Sprintf("exclude[%d]", i)
+				if mt := d.match(n, key, AxisKeys); mt != nil {
+					m.Exclude = append(m.Exclude, mt)
+				}
+			}
+		case "include":
+			for i, n := range d.seq(f.value, f.key, true) {
+				if inc, ok := d.include(n, fmt.Sprintf("include[%d]", i)); ok {
+					m.Include = append(m.Include, inc)
+				}
+			}
+		}
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// match decodes an exclude entry.
+func (d *decoder) match(n *yaml.Node, key string, known []string) Match {
+	return d.matchFields(n, key, d.fields(n, key, known))
+}
+
+// matchFields decodes the axis keys of an exclude or include entry n.
+func (d *decoder) matchFields(n *yaml.Node, key string, fs []field) Match {
+	if len(fs) == 0 {
+		if n.Kind == yaml.MappingNode && len(n.Content) == 0 {
+			d.errorf(n, key, "name at least one of: "+strings.Join(AxisKeys, ", "), "empty entry would match every cell")
+		}
+		return nil
+	}
+	mt := Match{}
+	for _, f := range fs {
+		if !slices.Contains(AxisKeys, f.key) {
+			continue
+		}
+		k := join(key, f.key)
+		var s string
+		var ok bool
+		if f.key == KeyGOMAXPROCS {
+			var v int
+			if v, ok = d.integer(f.value, k); ok {
+				s = fmt.Sprint(v)
+			}
+		} else {
+			s, ok = d.strictStr(f.value, k)
+		}
+		if !ok {
+			continue
+		}
+		if f.key == KeyVersion && s == "" {
+			d.errorf(f.value, k, "", "empty version")
+			continue
+		}
+		if f.key == KeyCase {
+			if _, err := filepath.Match(s, ""); err != nil {
+				d.errorf(f.value, k, "", "bad pattern %q: %v", s, err)
+				continue
+			}
+		}
+		mt[f.key] = s
+	}
+	return mt
+}
+
+func (d *decoder) include(n *yaml.Node, key string) (Include, bool) {
+	inc := Include{Pos: Pos{d.file, n.Line, n.Column}}
+	known := append(slices.Clone(AxisKeys), "env", "timeout")
+	fs := d.fields(n, key, known)
+	inc.Match = d.matchFields(n, key, fs)
+	for _, f := range fs {
+		switch f.key {
+		case "env":
+			inc.Env = d.env(f.value, join(key, "env"))
+		case "timeout":
+			inc.Timeout, _ = d.duration(f.value, join(key, "timeout"))
+		}
+	}
+	if inc.Match == nil {
+		return inc, false
+	}
+	return inc, true
+}
+
+// checkSelector rejects versions entries that cannot be selectors; the
+// toolchain resolver has the final word on the rest.
+func checkSelector(s string) string {
+	if strings.ContainsAny(s, "\n\r\t") {
+		return fmt.Sprintf("%q contains a control character", s)
+	}
+	if filepath.IsAbs(s) || s == "local" {
+		return ""
+	}
+	if strings.HasPrefix(s, ".") || strings.ContainsAny(s, `/\`) {
+		return fmt.Sprintf("%q: a GOROOT path must be absolute", s)
+	}
+	return ""
+}
+
+// checkGODEBUG checks a godebug axis value: comma-separated key=value
+// settings. A bare key ("asyncpreemptoff") is silently ignored by the Go
+// runtime, so it is refused here rather than reported as a result.
+func checkGODEBUG(s string) (msg, hint string) {
+	if s == "" {
+		return "", ""
+	}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return fmt.Sprintf("%q: %q is not a key=value setting", s, kv), "GODEBUG takes key=value pairs separated by commas, e.g. asyncpreemptoff=1"
+		}
+		if !validGodebugKey(k) || strings.ContainsAny(v, " \t\n\r,\"'") {
+			return fmt.Sprintf("%q: %q is not a GODEBUG setting", s, kv), "keys are letters, digits and underscores; values have no spaces or quotes"
+		}
+	}
+	return "", ""
+}
+
+func validGodebugKey(k string) bool {
+	for _, r := range k {
+		if !(r == '_' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkGOEXPERIMENT checks a goexperiment axis value: comma-separated
+// experiment names, each optionally prefixed "no". Whether a toolchain
+// knows the name is a per-cell fact (a build error), not a matrix error.
+func checkGOEXPERIMENT(s string) (msg, hint string) {
+	if s == "" {
+		return "", ""
+	}
+	for _, e := range strings.Split(s, ",") {
+		if e == "" || !validGodebugKey(e) {
+			return fmt.Sprintf("%q: %q is not an experiment name", s, e), "GOEXPERIMENT takes names separated by commas, e.g. preemptibleloops or noregabi"
+		}
+	}
+	return "", ""
+}
