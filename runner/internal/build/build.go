@@ -1,0 +1,295 @@
+// Package build builds a case once per (case, toolchain, GOEXPERIMENT,
+// build settings), in a clean environment, and reads back from the binary
+// which experiments took effect.
+package build
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"debug/buildinfo"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/modfile"
+
+	"gomatrix/runner/internal/matrix"
+	"gomatrix/runner/internal/toolchain"
+)
+
+// maxOutput bounds the compiler output kept for a build.
+const maxOutput = 64 << 10
+
+// A Request is one build: everything that goes into a binary.
+type Request struct {
+	Case         *matrix.Case
+	Toolchain    toolchain.Toolchain
+	GOEXPERIMENT string
+	Env          []string // matrix and case env; build settings such as CGO_ENABLED, GOFLAGS
+	Timeout      time.Duration
+}
+
+// Key identifies the binary a request produces: requests with equal keys
+// share one build.
+func (r Request) Key() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "case %s\ngoroot %s\nversion %s\nexp %s\n", r.Case.Dir, r.Toolchain.GOROOT, r.Toolchain.Version, r.GOEXPERIMENT)
+	env := slices.Clone(r.Env)
+	slices.Sort(env)
+	for _, kv := range env {
+		fmt.Fprintf(h, "env %s\n", kv)
+	}
+	for _, t := range r.Case.Tags {
+		fmt.Fprintf(h, "tag %s\n", t)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// A Result is the outcome of one build.
+type Result struct {
+	Binary   string        // path of the built program; "" when the build failed
+	GoLine   string        // the go.mod go line the case was built with ("1.26")
+	Command  []string      // the go command that built it (argv)
+	Dir      string        // where it ran
+	Duration time.Duration // wall time of the build
+	Output   string        // compiler output, bounded
+	// Error is "" on success, else one line saying why the build failed:
+	// "internal compiler error: …", "unknown GOEXPERIMENT …", "timeout
+	// after 10m0s", or the first error the compiler printed.
+	Error string
+	ICE   bool // the compiler crashed (an internal compiler error)
+	// RuntimeVersion is runtime.Version() as recorded in the binary
+	// ("go1.26.8-X:preemptibleloops"); Experiments the experiments it
+	// names ("preemptibleloops"), empty when none or unknowable.
+	RuntimeVersion string
+	Experiments    string
+}
+
+// A Builder builds cases under a cache directory: build caches in
+// gocache/<version>, binaries and generated modules in builds/<key>.
+type Builder struct {
+	CacheDir string
+}
+
+// Build builds r. A failed build is a Result with Error set; the error
+// return is only for ctx cancellation and I/O failures of the runner.
+func (b *Builder) Build(ctx context.Context, r Request) (Result, error) {
+	key := r.Key()
+	work := filepath.Join(b.CacheDir, "builds", key)
+	res := Result{Dir: r.Case.Dir}
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return res, fmt.Errorf("build %s: %w", r.Case.Name, err)
+	}
+	if r.Case.HasGoMod {
+		line, err := goLine(filepath.Join(r.Case.Dir, "go.mod"))
+		if err != nil {
+			res.Error = err.Error()
+			return res, nil
+		}
+		res.GoLine = line
+	} else {
+		// Module mode always: a case without a go.mod gets one whose go
+		// line is the toolchain's own language version, so each version
+		// runs with its own GODEBUG defaults and language semantics.
+		src := filepath.Join(work, "src")
+		if err := copyCase(r.Case, src); err != nil {
+			return res, fmt.Errorf("build %s: %w", r.Case.Name, err)
+		}
+		res.GoLine = r.Toolchain.Lang()
+		mod := fmt.Sprintf("module matrixcase/%s\n\ngo %s\n", modName(r.Case.Name), res.GoLine)
+		if err := os.WriteFile(filepath.Join(src, "go.mod"), []byte(mod), 0o644); err != nil {
+			return res, fmt.Errorf("build %s: %w", r.Case.Name, err)
+		}
+		res.Dir = src
+	}
+
+	bin := filepath.Join(work, r.Case.Name+exeSuffix(r.Toolchain))
+	tmp := fmt.Sprintf("%s.%d.tmp", bin, os.Getpid())
+	args := []string{r.Toolchain.Go(), "build"}
+	if len(r.Case.Tags) > 0 {
+		args = append(args, "-tags", strings.Join(r.Case.Tags, ","))
+	}
+	args = append(args, "-o", tmp, ".")
+	res.Command = args
+
+	ctx, cancel := context.WithTimeout(ctx, r.Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Dir = res.Dir
+	cmd.Env = Env(r, b.CacheDir)
+	var out limitedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.WaitDelay = 5 * time.Second
+	setProcessGroup(cmd)
+	start := time.Now()
+	err := cmd.Run()
+	res.Duration = time.Since(start)
+	res.Output = out.String()
+	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			res.Error = fmt.Sprintf("build timeout after %s", r.Timeout)
+			return res, nil
+		}
+		if cerr := context.Cause(ctx); cerr != nil && ctx.Err() == context.Canceled {
+			return res, cerr
+		}
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			return res, fmt.Errorf("build %s with %s: %w", r.Case.Name, r.Toolchain.Version, err)
+		}
+		res.Error, res.ICE = classify(res.Output)
+		return res, nil
+	}
+	if err := os.Rename(tmp, bin); err != nil {
+		return res, fmt.Errorf("build %s: %w", r.Case.Name, err)
+	}
+	res.Binary = bin
+	res.RuntimeVersion, res.Experiments = readExperiments(bin)
+	return res, nil
+}
+
+// Env is the environment a build runs in: the toolchain's clean
+// environment, the request's env, then GOEXPERIMENT when set.
+func Env(r Request, cacheDir string) []string {
+	extra := slices.Clone(r.Env)
+	if r.GOEXPERIMENT != "" {
+		extra = append(extra, "GOEXPERIMENT="+r.GOEXPERIMENT)
+	}
+	return toolchain.Env(r.Toolchain, cacheDir, extra)
+}
+
+var (
+	reICE        = regexp.MustCompile(`(?m)^.*internal compiler error.*$`)
+	reExperiment = regexp.MustCompile(`(?m)^.*unknown GOEXPERIMENT.*$`)
+	reNeedsGo    = regexp.MustCompile(`(?m)^.*(requires go >= |go\.mod requires go|note: module requires Go).*$`)
+	reFirstError = regexp.MustCompile(`(?m)^(\S+\.go:\d+(:\d+)?: .*|go: .*|can't load package: .*|package .*|build .*: .*|.*no Go files.*|.*not a main package.*|.*cannot find main module.*)$`)
+)
+
+// classify turns a failed build's output into a one-line reason.
+func classify(out string) (reason string, ice bool) {
+	if m := reICE.FindString(out); m != "" {
+		return strings.TrimSpace(m), true
+	}
+	for _, re := range []*regexp.Regexp{reExperiment, reNeedsGo, reFirstError} {
+		if m := re.FindString(out); m != "" {
+			return strings.TrimSpace(m), false
+		}
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(out), "\n")
+	if line == "" {
+		line = "go build failed without output"
+	}
+	return line, false
+}
+
+// readExperiments reads the runtime version a binary records and the
+// experiments named in its "X:" suffix (" X:" before go1.22, "-X:" since).
+func readExperiments(bin string) (version, experiments string) {
+	bi, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		return "", ""
+	}
+	version = bi.GoVersion
+	if i := strings.Index(version, "X:"); i >= 0 {
+		experiments = version[i+2:]
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "GOEXPERIMENT" && experiments == "" {
+			experiments = s.Value
+		}
+	}
+	return version, experiments
+}
+
+func goLine(gomod string) (string, error) {
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		return "", fmt.Errorf("read go.mod: %w", err)
+	}
+	f, err := modfile.ParseLax(gomod, data, nil)
+	if err != nil {
+		return "", fmt.Errorf("case go.mod: %w", err)
+	}
+	if f.Go == nil {
+		return "", nil // no go line: the go command assumes go 1.16
+	}
+	return f.Go.Version, nil
+}
+
+// copyCase copies a case's files into dir, which is replaced.
+func copyCase(c *matrix.Case, dir string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	for _, f := range c.Files {
+		dst := filepath.Join(dir, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := copyFile(filepath.Join(c.Dir, filepath.FromSlash(f)), dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+var reModChar = regexp.MustCompile(`[^A-Za-z0-9._~-]`)
+
+func modName(name string) string { return reModChar.ReplaceAllString(name, "_") }
+
+func exeSuffix(t toolchain.Toolchain) string {
+	if strings.HasSuffix(t.Go(), ".exe") {
+		return ".exe"
+	}
+	return ""
+}
+
+// limitedBuffer keeps the first maxOutput bytes written to it.
+type limitedBuffer struct {
+	buf       bytes.Buffer
+	truncated bool
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if room := maxOutput - b.buf.Len(); room < len(p) {
+		b.truncated = true
+		if room > 0 {
+			b.buf.Write(p[:room])
+		}
+		return len(p), nil
+	}
+	return b.buf.Write(p)
+}
+
+func (b *limitedBuffer) String() string {
+	if b.truncated {
+		return b.buf.String() + "\n[output truncated]"
+	}
+	return b.buf.String()
+}

@@ -1,0 +1,338 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"gomatrix/runner/internal/build"
+	"gomatrix/runner/internal/matrix"
+	"gomatrix/runner/internal/report"
+	"gomatrix/runner/internal/results"
+	"gomatrix/runner/internal/scheduler"
+	"gomatrix/runner/internal/toolchain"
+)
+
+// Version is the runner's version, recorded in every results.json.
+const Version = "0.1.0-dev"
+
+// filterFlag collects repeated --only key=value flags.
+type filterFlag struct{ f matrix.Filter }
+
+func (f *filterFlag) String() string { return "" }
+func (f *filterFlag) Set(s string) error {
+	if f.f == nil {
+		f.f = matrix.Filter{}
+	}
+	return f.f.Add(s)
+}
+
+func cmdRun(ctx context.Context, e *Env, args []string) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(e.Stderr)
+	file := fs.String("f", "matrix.yaml", "the matrix `file`")
+	outDir := fs.String("o", "results", "write results.json and results.md to this `dir`ectory")
+	par := fs.Int("p", runtime.NumCPU(), "cores cells may use at once; a cell with GOMAXPROCS=n takes min(n, p)")
+	list := fs.Bool("list", false, "print the cells without building or running anything")
+	quiet := fs.Bool("q", false, "print only the summary, not a line per cell")
+	var only filterFlag
+	fs.Var(&only, "only", "run only cells matching `key=value` (keys: case, version, gomaxprocs, godebug, goexperiment);\nrepeat the flag: the same key gives alternatives, different keys must all match")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `usage: runner [run] [-f matrix.yaml] [-o results] [-p N] [-list] [-only key=value]...
+
+Reads the matrix file, resolves its toolchains (fetching those not yet
+cached), builds each case once per toolchain × GOEXPERIMENT, runs every
+cell in a clean environment and writes DIR/results.json (the source of
+truth) and DIR/results.md. Ctrl-C stops every process and still writes
+the cells that finished, marked incomplete.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return flagExit(err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.Stderr, "runner run: unexpected argument %q\nhint: name the matrix with -f\n", fs.Arg(0))
+		return ExitUsage
+	}
+	if *par < 1 {
+		fmt.Fprintf(e.Stderr, "runner run: -p %d: want at least 1\n", *par)
+		return ExitUsage
+	}
+
+	m, err := matrix.Load(*file)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "%v\n", err)
+		return ExitUsage
+	}
+	cases, err := m.LoadCases()
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "%v\n", err)
+		return ExitUsage
+	}
+
+	cacheDir := e.CacheDir()
+	mgr, err := toolchain.NewManager(cacheDir, e.Getenv)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "runner: %v\n", err)
+		return ExitUsage
+	}
+	mgr.Progress, mgr.IsTTY = e.Stderr, e.IsTTY
+	resolved, err := mgr.Resolve(ctx, m.Selectors())
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "runner: %v\n", err)
+		return ExitFailure
+	}
+	bySel := map[string][]toolchain.Toolchain{}
+	for _, t := range resolved {
+		bySel[t.Selector] = append(bySel[t.Selector], t)
+	}
+	status := ExitOK
+	for i, sel := range m.Versions {
+		for _, t := range bySel[sel] {
+			if t.Error != "" {
+				fmt.Fprintf(e.Stderr, "%s: versions[%d]: %s\n", m.VersionPos[i], i, t.Error)
+				status = ExitFailure
+			}
+		}
+	}
+
+	cells, err := m.Expand(cases, bySel)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "%v\n", err)
+		return ExitUsage
+	}
+	if only.f != nil {
+		kept := cells[:0]
+		for _, c := range cells {
+			if only.f.Keep(c) {
+				kept = append(kept, c)
+			}
+		}
+		cells = kept
+		if len(cells) == 0 {
+			fmt.Fprintf(e.Stderr, "runner: no cell matches the -only filters\nhint: 'runner -list' shows the cells\n")
+			return ExitUsage
+		}
+	}
+	if *list {
+		return listCells(e.Stdout, cells)
+	}
+
+	// Fetch the toolchains the remaining cells need, then point the cells
+	// at them (or mark them skipped with why).
+	var need []toolchain.Toolchain
+	seen := map[string]bool{}
+	for _, c := range cells {
+		if c.Skip == "" && c.Toolchain.GOROOT == "" && !seen[c.Toolchain.Version] {
+			seen[c.Toolchain.Version] = true
+			need = append(need, c.Toolchain)
+		}
+	}
+	if len(need) > 0 {
+		got := map[string]toolchain.Toolchain{}
+		for _, t := range mgr.Ensure(ctx, need) {
+			got[t.Version] = t
+			if t.Error != "" {
+				fmt.Fprintf(e.Stderr, "runner: %s: %s\n", t.Selector, t.Error)
+				status = ExitFailure
+			}
+		}
+		if ctx.Err() != nil {
+			fmt.Fprintf(e.Stderr, "runner: interrupted while fetching toolchains; nothing was run\n")
+			return ExitInterrupted
+		}
+		for i, t := range resolved {
+			if g, ok := got[t.Version]; ok && t.GOROOT == "" {
+				g.Selector = t.Selector
+				resolved[i] = g
+			}
+		}
+		for _, c := range cells {
+			if g, ok := got[c.Toolchain.Version]; ok && c.Toolchain.GOROOT == "" {
+				sel := c.Toolchain.Selector
+				c.Toolchain = g
+				c.Toolchain.Selector = sel
+				if g.Error != "" && c.Skip == "" {
+					c.Skip = "toolchain unavailable: " + firstLine(g.Error)
+				}
+			}
+		}
+	}
+
+	res := &results.Results{
+		Schema:     results.SchemaVersion,
+		Runner:     Version,
+		Started:    time.Now().UTC().Truncate(time.Second),
+		Host:       results.Host{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPUs: runtime.NumCPU()},
+		Matrix:     matrixInfo(m, cases, only.f),
+		Toolchains: resolved,
+	}
+	progress := &progress{w: e.Stderr, total: len(cells), quiet: *quiet}
+	s := &scheduler.Scheduler{
+		Builder:   &build.Builder{CacheDir: cacheDir},
+		CacheDir:  cacheDir,
+		Parallel:  *par,
+		MatrixDir: m.Dir,
+		CellDone:  progress.cellDone,
+		BuildDone: progress.buildDone,
+	}
+	start := time.Now()
+	out, runErr := s.Run(ctx, cells)
+	for _, r := range out {
+		if r != nil {
+			res.Cells = append(res.Cells, *r)
+		}
+	}
+	res.Finished = time.Now().UTC().Truncate(time.Second)
+	res.Complete = runErr == nil
+	if err := writeResults(*outDir, res); err != nil {
+		fmt.Fprintf(e.Stderr, "runner: %v\n", err)
+		return ExitFailure
+	}
+	fmt.Fprintf(e.Stderr, "%d of %d cells in %.1fs: %s\nwrote %s and %s\n", len(res.Cells), len(cells), time.Since(start).Seconds(),
+		summary(res.Cells), filepath.Join(*outDir, "results.json"), filepath.Join(*outDir, "results.md"))
+	if runErr != nil {
+		if errors.Is(runErr, context.Canceled) {
+			fmt.Fprintf(e.Stderr, "runner: interrupted: %d cells did not finish; the results are marked incomplete\n", len(cells)-len(res.Cells))
+			return ExitInterrupted
+		}
+		fmt.Fprintf(e.Stderr, "runner: %v\n", runErr)
+		return ExitFailure
+	}
+	return status
+}
+
+func writeResults(dir string, r *results.Results) error {
+	data, err := results.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if err := results.WriteFile(filepath.Join(dir, "results.json"), data); err != nil {
+		return err
+	}
+	md, err := render(r)
+	if err != nil {
+		return err
+	}
+	return results.WriteFile(filepath.Join(dir, "results.md"), md)
+}
+
+func matrixInfo(m *matrix.Matrix, cases []*matrix.Case, f matrix.Filter) results.Matrix {
+	mi := results.Matrix{
+		File:         filepath.ToSlash(m.File),
+		Versions:     m.Versions,
+		GOMAXPROCS:   m.GOMAXPROCS,
+		GODEBUG:      m.GODEBUG,
+		GOEXPERIMENT: m.GOEXPERIMENT,
+		Timeout:      m.Timeout.String(),
+		BuildTimeout: m.BuildTimeout.String(),
+		Repeat:       m.Repeat,
+		Env:          m.Env,
+	}
+	for _, c := range cases {
+		rc := results.Case{Name: c.Name, Dir: filepath.ToSlash(c.Rel), Description: c.Description, CompleteOn: "exit", Go: c.Go.String()}
+		if c.CompleteOn != nil {
+			rc.CompleteOn = c.CompleteOn.String()
+		}
+		if c.Timeout != 0 {
+			rc.Timeout = c.Timeout.String()
+		}
+		mi.Cases = append(mi.Cases, rc)
+	}
+	for k, vals := range f {
+		for _, v := range vals {
+			mi.Filter = append(mi.Filter, k+"="+v)
+		}
+	}
+	return mi
+}
+
+func listCells(w io.Writer, cells []*matrix.Cell) int {
+	for _, c := range cells {
+		line := c.Case.Name + "\t" + versionLabel(c.Toolchain) + "\t" + c.Settings()
+		if c.Skip != "" {
+			line += "\tskip: " + c.Skip
+		}
+		fmt.Fprintln(w, line)
+	}
+	return ExitOK
+}
+
+func versionLabel(t toolchain.Toolchain) string {
+	if t.Version == "" {
+		return t.Selector
+	}
+	return t.Version
+}
+
+func summary(cells []results.Cell) string {
+	counts := map[string]int{}
+	for _, c := range cells {
+		counts[c.Outcome]++
+	}
+	var parts []string
+	for _, o := range results.Outcomes {
+		if counts[o] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[o], o))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+// progress prints a line per finished cell and build.
+type progress struct {
+	w     io.Writer
+	total int
+	done  int
+	quiet bool
+}
+
+func (p *progress) cellDone(c *matrix.Cell, r *results.Cell) {
+	p.done++
+	if p.quiet {
+		return
+	}
+	detail := ""
+	switch {
+	case r.Outcome == results.Complete && r.CompleteMS != nil:
+		detail = report.FormatMS(*r.CompleteMS)
+	case r.Reason != "":
+		detail = firstLine(r.Reason)
+	}
+	if r.Runs > 1 {
+		detail = fmt.Sprintf("%d/%d %s", r.Counts[r.Outcome], r.Runs, detail)
+	}
+	fmt.Fprintf(p.w, "[%*d/%d] %-11s %s %s %s  %s\n", len(fmt.Sprint(p.total)), p.done, p.total, r.Outcome, c.Case.Name, versionLabel(c.Toolchain), c.Settings(), detail)
+}
+
+func (p *progress) buildDone(req build.Request, res build.Result) {
+	if p.quiet {
+		return
+	}
+	exp := ""
+	if req.GOEXPERIMENT != "" {
+		exp = " GOEXPERIMENT=" + req.GOEXPERIMENT
+	}
+	status := "built"
+	if res.Error != "" {
+		status = "build failed: " + firstLine(res.Error)
+	}
+	fmt.Fprintf(p.w, "%s %s with %s%s (%.1fs)\n", status, req.Case.Name, req.Toolchain.Version, exp, res.Duration.Seconds())
+}

@@ -1,0 +1,265 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"gomatrix/runner/internal/results"
+)
+
+// testCache is the cache shared by the tests of this package: the first
+// build with the machine's Go compiles std into it once.
+var testCache string
+
+func TestMain(m *testing.M) {
+	dir := os.Getenv("GOMATRIX_CACHE")
+	cleanup := func() {}
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "gomatrix-cli-test-")
+		if err != nil {
+			panic(err)
+		}
+		dir, cleanup = tmp, func() { os.RemoveAll(tmp) }
+	}
+	testCache = dir
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
+func testEnv(stdout, stderr *bytes.Buffer) *Env {
+	return &Env{Stdout: stdout, Stderr: stderr, Getenv: func(k string) string {
+		if k == "GOMATRIX_CACHE" {
+			return testCache
+		}
+		return os.Getenv(k)
+	}}
+}
+
+func runMain(t *testing.T, ctx context.Context, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = testEnv(&out, &errb).Main(ctx, args)
+	return code, out.String(), errb.String()
+}
+
+func byCase(t *testing.T, r *results.Results) map[string]results.Cell {
+	t.Helper()
+	m := map[string]results.Cell{}
+	for _, c := range r.Cells {
+		m[c.Case] = c
+	}
+	return m
+}
+
+// The runner builds and runs real cases with the machine's Go and
+// classifies each honestly; afterwards no process of theirs remains.
+func TestRunMisbehavingCases(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs real programs")
+	}
+	out := t.TempDir()
+	code, _, stderr := runMain(t, context.Background(), "-f", "testdata/matrix.yaml", "-o", out)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	r, err := results.Read(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Complete {
+		t.Error("results not marked complete")
+	}
+	cells := byCase(t, r)
+	want := map[string]string{
+		"exit0": results.Complete, "marker": results.Complete, "hang": results.Hang, "crash": results.Fail,
+		"buildfail": results.BuildError, "fork": results.Complete, "ignoreterm": results.Hang,
+		"newergo": results.BuildError, "nomarker": results.Fail,
+	}
+	for name, outcome := range want {
+		c, ok := cells[name]
+		if !ok {
+			t.Errorf("no cell for case %s", name)
+			continue
+		}
+		if c.Outcome != outcome {
+			t.Errorf("%s: outcome %s (%s), want %s", name, c.Outcome, c.Reason, outcome)
+		}
+		if c.Go != "go"+strings.TrimPrefix(runtime.Version(), "go") && c.Go == "" {
+			t.Errorf("%s: no go version", name)
+		}
+		if c.Reproduce == "" {
+			t.Errorf("%s: no reproduce command", name)
+		}
+	}
+	if c := cells["marker"]; c.CompleteMS == nil || *c.CompleteMS > 900 {
+		t.Errorf("marker: complete_ms = %v", c.CompleteMS)
+	}
+	if c := cells["hang"]; !strings.Contains(c.GoroutineDump, "main.spin") {
+		t.Errorf("hang: goroutine dump does not show main.spin:\n%s", c.GoroutineDump)
+	}
+	if c := cells["crash"]; !strings.Contains(c.FatalLine, "panic: boom") || c.ExitCode == nil || *c.ExitCode != 2 {
+		t.Errorf("crash: fatal line %q, exit code %v", c.FatalLine, c.ExitCode)
+	}
+	if c := cells["buildfail"]; !strings.Contains(c.Reason, "undefined: undefinedFunction") || c.GoLine == "" {
+		t.Errorf("buildfail: reason %q, go line %q", c.Reason, c.GoLine)
+	}
+	if c := cells["newergo"]; c.GoLine != "1.99" || !strings.Contains(c.Reason, "1.99") {
+		t.Errorf("newergo: go line %q, reason %q", c.GoLine, c.Reason)
+	}
+	if c := cells["fork"]; c.Leftovers < 1 {
+		t.Errorf("fork: leftovers = %d, want the sleeping grandchild counted", c.Leftovers)
+	}
+	if c := cells["exit0"]; c.GoLine != strings.Join(strings.Split(strings.TrimPrefix(c.Go, "go"), ".")[:2], ".") {
+		t.Errorf("exit0: go line %q for %s", c.GoLine, c.Go)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "results.md"))
+	if err != nil || !bytes.Contains(md, []byte("| exit0 |")) {
+		t.Errorf("results.md: %v\n%s", err, md)
+	}
+	assertNoLeftovers(t)
+}
+
+// assertNoLeftovers fails if any process started from the test cache's
+// builds, or the fork case's grandchild, is still alive.
+func assertNoLeftovers(t *testing.T) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		return
+	}
+	builds := filepath.Join(testCache, "builds")
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		var alive []string
+		procs, _ := filepath.Glob("/proc/[0-9]*")
+		for _, p := range procs {
+			cmdline, _ := os.ReadFile(filepath.Join(p, "cmdline"))
+			exe, _ := os.Readlink(filepath.Join(p, "exe"))
+			if bytes.Contains(cmdline, []byte("97531")) || strings.HasPrefix(exe, builds) {
+				if st, _ := os.ReadFile(filepath.Join(p, "stat")); bytes.Contains(st, []byte(") Z ")) {
+					continue // a zombie waiting for its reaper is not running
+				}
+				alive = append(alive, p+" "+strings.ReplaceAll(string(cmdline), "\x00", " "))
+			}
+		}
+		if len(alive) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("processes outlived their cells:\n%s", strings.Join(alive, "\n"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestRunMatrixErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "matrix.yaml")
+	os.WriteFile(bad, []byte("versions: [local]\ngomaxprocs: [1, two]\ntimout: 1s\n"), 0o644)
+	out := filepath.Join(dir, "out")
+	code, _, stderr := runMain(t, context.Background(), "-f", bad, "-o", out)
+	if code != ExitUsage {
+		t.Errorf("exit %d, want %d", code, ExitUsage)
+	}
+	for _, want := range []string{bad + ":2:17: gomaxprocs[1]: want a whole number", bad + ":3:1: timout: unknown key", `did you mean "timeout"?`} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not contain %q:\n%s", want, stderr)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a bad matrix still wrote results")
+	}
+}
+
+func TestRunUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"-only", "cases=x"},
+		{"-p", "0"},
+		{"extra-arg"},
+		{"nosuchcommand"},
+		{"-f", "testdata/matrix.yaml", "-only", "case=nosuch"},
+	} {
+		code, _, stderr := runMain(t, context.Background(), args...)
+		if code != ExitUsage {
+			t.Errorf("%q: exit %d, want %d\n%s", args, code, ExitUsage, stderr)
+		}
+		if strings.Contains(stderr, "panic") || stderr == "" {
+			t.Errorf("%q: stderr %q", args, stderr)
+		}
+	}
+}
+
+func TestList(t *testing.T) {
+	code, stdout, stderr := runMain(t, context.Background(), "-f", "testdata/matrix.yaml", "-list", "-only", "case=exit0", "-only", "case=hang")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "exit0\tgo1.") || !strings.HasSuffix(lines[1], "P=2 D= E=") {
+		t.Errorf("list:\n%s", stdout)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"help"}, {"help", "run"}, {"run", "-h"}, {"help", "report"}} {
+		code, stdout, stderr := runMain(t, context.Background(), args...)
+		if code != ExitOK || !strings.Contains(stdout+stderr, "usage") && !strings.Contains(stdout+stderr, "Usage") {
+			t.Errorf("%q: exit %d\n%s%s", args, code, stdout, stderr)
+		}
+	}
+}
+
+// Ctrl-C mid-run: every process is stopped, the finished cells are
+// written and the results are marked incomplete.
+func TestRunInterrupted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs real programs")
+	}
+	dir := t.TempDir()
+	m := filepath.Join(dir, "matrix.yaml")
+	abs, _ := filepath.Abs("testdata/cases")
+	os.WriteFile(m, []byte("versions: [local]\ngomaxprocs: [1, 2, 3, 4, 5, 6]\ncases: ["+abs+"/exit0, "+abs+"/hang]\ntimeout: 3s\n"), 0o644)
+	out := filepath.Join(dir, "out")
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr bytes.Buffer
+	e := testEnv(&bytes.Buffer{}, &stderr)
+	done := make(chan int)
+	go func() { done <- e.Main(ctx, []string{"-f", m, "-o", out}) }()
+	// Cancel once the first hang cell is under way.
+	deadline := time.Now().Add(2 * time.Minute)
+	for !strings.Contains(stderr.String(), "built hang") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond)
+	start := time.Now()
+	cancel()
+	code := <-done
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("stopping took %v", d)
+	}
+	if code != ExitInterrupted {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitInterrupted, stderr.String())
+	}
+	r, err := results.Read(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Complete {
+		t.Error("interrupted results marked complete")
+	}
+	if len(r.Cells) < 6 || len(r.Cells) >= 12 {
+		t.Errorf("%d cells written, want the 6 exit0 cells and no unfinished hang cell", len(r.Cells))
+	}
+	for _, c := range r.Cells {
+		if c.Outcome == "" {
+			t.Errorf("unfinished cell written: %+v", c)
+		}
+	}
+	assertNoLeftovers(t)
+}

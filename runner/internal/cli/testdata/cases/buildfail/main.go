@@ -1,0 +1,4 @@
+// Does not compile: build-error.
+package main
+
+func main() { undefinedFunction() }

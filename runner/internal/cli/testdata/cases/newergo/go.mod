@@ -1,0 +1,3 @@
+module newergo
+
+go 1.99

@@ -1,0 +1,287 @@
+// Package report renders results.json into the formats people read.
+// Each format is a function of the results alone, so a committed report
+// can be checked against the results.json it came from.
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"gomatrix/runner/internal/results"
+)
+
+// symbols mark outcomes in tables; the legend spells them out.
+var symbols = map[string]string{
+	results.Complete:   "✅",
+	results.Hang:       "⏳",
+	results.Fail:       "❌",
+	results.BuildError: "🔨",
+	results.Skip:       "⏭️",
+}
+
+// Markdown writes r as GitHub-flavoured Markdown: a summary, then one
+// table per run with a row per case × version and a column per
+// GOMAXPROCS × GODEBUG × GOEXPERIMENT combination, then the notes that
+// explain failures.
+func Markdown(w io.Writer, r *results.Results) error {
+	p := &printer{w: w}
+	p.printf("# Results\n\n")
+	status := "complete"
+	if !r.Complete {
+		status = "**incomplete** (interrupted: only finished cells are shown)"
+	}
+	p.printf("Matrix `%s` on %s/%s with %d CPUs, %d cells, run %s by runner %s.\n\n",
+		r.Matrix.File, r.Host.GOOS, r.Host.GOARCH, r.Host.CPUs, len(r.Cells), status, r.Runner)
+	p.printf("%s\n\n", countLine(r.Cells))
+
+	if len(r.Toolchains) > 0 {
+		p.printf("| selector | toolchain | source |\n|---|---|---|\n")
+		for _, t := range r.Toolchains {
+			v := "`" + t.Version + "`"
+			if t.Error != "" {
+				v = "unavailable: " + escape(firstLine(t.Error))
+			}
+			p.printf("| `%s` | %s | %s |\n", t.Selector, v, t.Source)
+		}
+		p.printf("\n")
+	}
+
+	table := NewTable(r)
+	p.printf("## Outcomes\n\n")
+	p.printf("| case | go |")
+	for _, col := range table.Columns {
+		p.printf(" %s |", escape(col))
+	}
+	p.printf("\n|---|---|")
+	for range table.Columns {
+		p.printf("---|")
+	}
+	p.printf("\n")
+	for _, row := range table.Rows {
+		p.printf("| %s | %s |", row.Case, row.Go)
+		for _, c := range row.Cells {
+			p.printf(" %s |", cellText(c))
+		}
+		p.printf("\n")
+	}
+	p.printf("\nColumns: P = GOMAXPROCS, D = GODEBUG, E = GOEXPERIMENT, – = unset. ")
+	p.printf("Legend: %s complete (time until completion), %s hang (still running at the timeout), %s fail, %s build-error, %s skip; "+
+		"a count such as 3/5 means the runs disagreed (flaky) and shows how many had the majority outcome.\n",
+		symbols[results.Complete], symbols[results.Hang], symbols[results.Fail], symbols[results.BuildError], symbols[results.Skip])
+
+	if notes := notes(r.Cells); len(notes) > 0 {
+		p.printf("\n## Notes\n\n")
+		for _, n := range notes {
+			p.printf("- %s\n", n)
+		}
+	}
+	if len(r.Matrix.Cases) > 0 {
+		p.printf("\n## Cases\n\n")
+		for _, c := range r.Matrix.Cases {
+			p.printf("- `%s` (%s, completes on %s", c.Name, c.Dir, completeOn(c.CompleteOn))
+			if c.Go != "" {
+				p.printf(", go %s", escape(c.Go))
+			}
+			p.printf(")")
+			if c.Description != "" {
+				p.printf(": %s", escape(oneLine(c.Description)))
+			}
+			p.printf("\n")
+		}
+	}
+	return p.err
+}
+
+func completeOn(s string) string {
+	if s == "exit" || s == "" {
+		return "exit 0"
+	}
+	return "output `" + strings.ReplaceAll(s, "`", "'") + "`"
+}
+
+// A Table arranges cells in rows (case × version) and columns
+// (GOMAXPROCS × GODEBUG × GOEXPERIMENT), both in the matrix's order.
+type Table struct {
+	Columns []string
+	Rows    []Row
+}
+
+// A Row is one case under one toolchain; Cells[i] is nil where the
+// matrix has no cell for column i.
+type Row struct {
+	Case, Go string
+	Cells    []*results.Cell
+}
+
+// NewTable arranges r's cells.
+func NewTable(r *results.Results) *Table {
+	t := &Table{}
+	colIdx := map[string]int{}
+	type key struct{ c, v string }
+	rowIdx := map[key]int{}
+	// Columns in axis order, as the matrix lists values.
+	cols := make([]*results.Cell, 0, len(r.Cells))
+	for i := range r.Cells {
+		cols = append(cols, &r.Cells[i])
+	}
+	sort.SliceStable(cols, func(i, j int) bool {
+		a, b := cols[i], cols[j]
+		if x, y := indexInt(r.Matrix.GOMAXPROCS, a.GOMAXPROCS), indexInt(r.Matrix.GOMAXPROCS, b.GOMAXPROCS); x != y {
+			return x < y
+		}
+		if x, y := indexStr(r.Matrix.GODEBUG, a.GODEBUG), indexStr(r.Matrix.GODEBUG, b.GODEBUG); x != y {
+			return x < y
+		}
+		return indexStr(r.Matrix.GOEXPERIMENT, a.GOEXPERIMENT) < indexStr(r.Matrix.GOEXPERIMENT, b.GOEXPERIMENT)
+	})
+	for _, c := range cols {
+		s := c.Settings()
+		if _, ok := colIdx[s]; !ok {
+			colIdx[s] = len(t.Columns)
+			t.Columns = append(t.Columns, s)
+		}
+	}
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		k := key{c.Case, c.Go}
+		ri, ok := rowIdx[k]
+		if !ok {
+			ri = len(t.Rows)
+			rowIdx[k] = ri
+			t.Rows = append(t.Rows, Row{Case: c.Case, Go: c.Go, Cells: make([]*results.Cell, len(t.Columns))})
+		}
+		t.Rows[ri].Cells[colIdx[c.Settings()]] = c
+	}
+	return t
+}
+
+// indexInt returns the position of v in list, or len(list) when absent,
+// so unknown values sort last.
+func indexInt(list []int, v int) int {
+	for i, x := range list {
+		if x == v {
+			return i
+		}
+	}
+	return len(list)
+}
+
+func indexStr(list []string, v string) int {
+	for i, x := range list {
+		if x == v {
+			return i
+		}
+	}
+	return len(list)
+}
+
+// cellText is a cell's entry in a Markdown table.
+func cellText(c *results.Cell) string {
+	if c == nil {
+		return ""
+	}
+	s := symbols[c.Outcome] + " " + c.Outcome
+	if c.Outcome == results.Complete && c.CompleteMS != nil {
+		s = symbols[c.Outcome] + " " + FormatMS(*c.CompleteMS)
+	}
+	if c.Runs > 1 && c.Counts != nil {
+		s += fmt.Sprintf(" %d/%d", c.Counts[c.Outcome], c.Runs)
+	}
+	if c.Flaky {
+		s += " (flaky)"
+	}
+	return s
+}
+
+// FormatMS formats milliseconds the way tables show durations.
+func FormatMS(ms float64) string {
+	switch {
+	case ms < 10:
+		return fmt.Sprintf("%.1f ms", ms)
+	case ms < 10000:
+		return fmt.Sprintf("%.0f ms", ms)
+	}
+	return fmt.Sprintf("%.1f s", ms/1000)
+}
+
+func countLine(cells []results.Cell) string {
+	counts := map[string]int{}
+	for _, c := range cells {
+		counts[c.Outcome]++
+	}
+	var parts []string
+	for _, o := range results.Outcomes {
+		if counts[o] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d %s", symbols[o], counts[o], o))
+		}
+	}
+	if len(parts) == 0 {
+		return "No cells."
+	}
+	return strings.Join(parts, " · ")
+}
+
+// notes lists, once per distinct reason, why cells failed, did not build
+// or were skipped, with the cells it applies to.
+func notes(cells []results.Cell) []string {
+	type note struct {
+		text  string
+		cells []string
+	}
+	var order []string
+	byText := map[string]*note{}
+	for _, c := range cells {
+		var text string
+		switch c.Outcome {
+		case results.Fail, results.BuildError, results.Skip:
+			text = fmt.Sprintf("%s %s: %s", symbols[c.Outcome], c.Outcome, oneLine(c.Reason))
+		default:
+			continue
+		}
+		n, ok := byText[text]
+		if !ok {
+			n = &note{text: text}
+			byText[text] = n
+			order = append(order, text)
+		}
+		n.cells = append(n.cells, fmt.Sprintf("%s %s %s", c.Case, c.Go, c.Settings()))
+	}
+	out := make([]string, len(order))
+	for i, t := range order {
+		n := byText[t]
+		list := n.cells
+		more := ""
+		if len(list) > 5 {
+			more = fmt.Sprintf(" and %d more", len(list)-5)
+			list = list[:5]
+		}
+		out[i] = fmt.Sprintf("%s — %d cell(s): %s%s", escape(n.text), len(n.cells), escape(strings.Join(list, "; ")), more)
+	}
+	return out
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// escape makes text safe inside a Markdown table cell: pipes and HTML.
+func escape(s string) string {
+	r := strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "\n", " ")
+	return r.Replace(s)
+}
+
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) printf(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}

@@ -1,0 +1,203 @@
+// Package results is the model of a run's results — the one source of
+// truth, serialised as results.json — and its atomic reading and writing.
+// Every report format is rendered from it.
+package results
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gomatrix/runner/internal/toolchain"
+)
+
+// SchemaVersion is the version of the results.json format.
+const SchemaVersion = 1
+
+// Outcomes of a cell.
+const (
+	Complete   = "complete"    // exit 0, or the case's complete_on output seen
+	Hang       = "hang"        // still running at the run timeout
+	Fail       = "fail"        // non-zero exit, killed by a signal, or over the memory limit
+	BuildError = "build-error" // the case did not build with this toolchain and GOEXPERIMENT
+	Skip       = "skip"        // not run: outside the case's go constraint, or no toolchain
+)
+
+// Outcomes lists the outcomes in the order reports show them.
+var Outcomes = []string{Complete, Hang, Fail, BuildError, Skip}
+
+// Results is the content of results.json.
+type Results struct {
+	Schema   int       `json:"schema"`
+	Runner   string    `json:"runner"` // the runner's version
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	// Complete is false when the run was interrupted: Cells then holds
+	// only the cells that finished.
+	Complete   bool                  `json:"complete"`
+	Host       Host                  `json:"host"`
+	Matrix     Matrix                `json:"matrix"`
+	Toolchains []toolchain.Toolchain `json:"toolchains"`
+	Cells      []Cell                `json:"cells"`
+}
+
+// Host describes the machine the cells ran on.
+type Host struct {
+	GOOS   string `json:"goos"`
+	GOARCH string `json:"goarch"`
+	CPUs   int    `json:"cpus"`
+}
+
+// Matrix records the matrix a run expanded.
+type Matrix struct {
+	File         string   `json:"file"`
+	Versions     []string `json:"versions"`
+	GOMAXPROCS   []int    `json:"gomaxprocs"`
+	GODEBUG      []string `json:"godebug"`
+	GOEXPERIMENT []string `json:"goexperiment"`
+	Cases        []Case   `json:"cases"`
+	Timeout      string   `json:"timeout"`
+	BuildTimeout string   `json:"build_timeout"`
+	Repeat       int      `json:"repeat"`
+	Env          []string `json:"env,omitempty"`
+	Filter       []string `json:"filter,omitempty"` // --only flags the run was limited by
+}
+
+// Case records one case of the matrix.
+type Case struct {
+	Name        string `json:"name"`
+	Dir         string `json:"dir"`
+	Description string `json:"description,omitempty"`
+	CompleteOn  string `json:"complete_on"` // "exit" or the output regexp
+	Timeout     string `json:"timeout,omitempty"`
+	Go          string `json:"go,omitempty"`
+}
+
+// A Cell is the result of one cell: a case under one toolchain and one
+// GOMAXPROCS × GODEBUG × GOEXPERIMENT combination.
+type Cell struct {
+	Case         string `json:"case"`
+	Selector     string `json:"selector"` // the versions entry
+	Go           string `json:"go"`       // full version, "go1.26.8"
+	GOMAXPROCS   int    `json:"gomaxprocs"`
+	GODEBUG      string `json:"godebug"`
+	GOEXPERIMENT string `json:"goexperiment"`
+	GoLine       string `json:"go_line,omitempty"`
+
+	Outcome string `json:"outcome"`
+	Reason  string `json:"reason,omitempty"`
+	// Runs is how many times the cell ran; Counts how many runs had each
+	// outcome when Runs > 1. Outcome is then the majority; Flaky is set
+	// when the runs disagreed.
+	Runs   int            `json:"runs"`
+	Counts map[string]int `json:"counts,omitempty"`
+	Flaky  bool           `json:"flaky,omitempty"`
+
+	ExitCode   *int     `json:"exit_code,omitempty"`
+	Signal     string   `json:"signal,omitempty"`
+	DurationMS float64  `json:"duration_ms"`
+	CompleteMS *float64 `json:"complete_ms,omitempty"` // time until completion
+	TimeoutMS  int64    `json:"timeout_ms"`
+	BuildMS    float64  `json:"build_ms,omitempty"`
+
+	Stdout        *Output `json:"stdout,omitempty"`
+	Stderr        *Output `json:"stderr,omitempty"`
+	GoroutineDump string  `json:"goroutine_dump,omitempty"`
+	FatalLine     string  `json:"fatal_line,omitempty"`
+	BuildOutput   string  `json:"build_output,omitempty"`
+	Leftovers     int     `json:"leftovers,omitempty"`
+
+	// RuntimeVersion is runtime.Version() recorded in the binary;
+	// Experiments the GOEXPERIMENTs it was built with, as it records them.
+	RuntimeVersion string `json:"runtime_version,omitempty"`
+	Experiments    string `json:"experiments,omitempty"`
+
+	Reproduce string `json:"reproduce,omitempty"`
+}
+
+// Output is a bounded excerpt of one output stream.
+type Output struct {
+	Head      string `json:"head,omitempty"`
+	Tail      string `json:"tail,omitempty"`
+	Bytes     int64  `json:"bytes"`
+	Truncated bool   `json:"truncated,omitempty"`
+}
+
+// Settings names a cell's runtime settings, as report columns do.
+func (c *Cell) Settings() string {
+	p := "–"
+	if c.GOMAXPROCS > 0 {
+		p = fmt.Sprint(c.GOMAXPROCS)
+	}
+	return fmt.Sprintf("P=%s D=%s E=%s", p, orDash(c.GODEBUG), orDash(c.GOEXPERIMENT))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+// Read reads a results.json file.
+func Read(path string) (*Results, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read results: %w", err)
+	}
+	var r Results
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("read results %s: %w", path, err)
+	}
+	if r.Schema != SchemaVersion {
+		return nil, fmt.Errorf("read results %s: schema %d, this runner reads %d\nhint: re-run the matrix to regenerate it", path, r.Schema, SchemaVersion)
+	}
+	return &r, nil
+}
+
+// Marshal returns r as indented JSON with a trailing newline.
+func Marshal(r *Results) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteFile writes data to path atomically: a reader, or a kill at any
+// instant, sees the previous file or the new one, never a torn one.
+func WriteFile(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
