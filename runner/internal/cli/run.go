@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"gomatrix/runner/internal/build"
+	"gomatrix/runner/internal/claim"
 	"gomatrix/runner/internal/matrix"
 	"gomatrix/runner/internal/report"
 	"gomatrix/runner/internal/results"
@@ -192,6 +193,7 @@ Flags:
 			res.Cells = append(res.Cells, *r)
 		}
 	}
+	res.Claims = claim.Evaluate(m.Claims, res.Cells)
 	res.Finished = time.Now().UTC().Truncate(time.Second)
 	res.Complete = runErr == nil
 	if err := writeResults(*outDir, res); err != nil {

@@ -43,6 +43,7 @@ type Matrix struct {
 
 	Exclude []Match   // exclude: cells matching any entry are removed
 	Include []Include // include: cells extended or added
+	Claims  []Claim   // claims: statements the run checks
 
 	// VersionPos is where each Versions entry was written, for errors
 	// found later (a selector that matches no release).
@@ -85,7 +86,7 @@ type Include struct {
 	Pos     Pos
 }
 
-var topKeys = []string{"versions", "gomaxprocs", "godebug", "goexperiment", "cases", "timeout", "build_timeout", "repeat", "env", "exclude", "include"}
+var topKeys = []string{"versions", "gomaxprocs", "godebug", "goexperiment", "cases", "timeout", "build_timeout", "repeat", "env", "exclude", "include", "claims"}
 
 // Load reads and checks the matrix file at path.
 func Load(path string) (*Matrix, error) {
@@ -249,6 +250,8 @@ func Parse(file string, data []byte) (*Matrix, error) {
 					m.Exclude = append(m.Exclude, mt)
 				}
 			}
+		case "claims":
+			m.Claims = d.claims(f.value)
 		case "include":
 			for i, n := range d.seq(f.value, f.key, true) {
 				if inc, ok := d.include(n, fmt.Sprintf("include[%d]", i)); ok {

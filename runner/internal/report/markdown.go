@@ -48,6 +48,37 @@ func Markdown(w io.Writer, r *results.Results) error {
 		p.printf("\n")
 	}
 
+	if len(r.Claims) > 0 {
+		p.printf("## Claims\n\n")
+		p.printf("| id | claim | cells | expected | verdict | what the cells showed |\n|---|---|---|---|---|---|\n")
+		for _, c := range r.Claims {
+			p.printf("| %s | %s | `%s` | %s | %s | %s |\n", escape(c.ID), escape(c.Claim), strings.ReplaceAll(c.Cells, "`", "'"), escape(c.Expect),
+				verdictText(c.Verdict), escape(c.Summary))
+		}
+		p.printf("\n")
+		for _, c := range r.Claims {
+			if len(c.Contradicting)+len(c.Flaky)+len(c.Excluded) == 0 {
+				continue
+			}
+			p.printf("<details><summary>%s: evidence (%d as expected, %d contradicting, %d flaky, %d excluded)</summary>\n\n",
+				escape(c.ID), len(c.Holding), len(c.Contradicting), len(c.Flaky), len(c.Excluded))
+			list := func(title string, items []string) {
+				if len(items) == 0 {
+					return
+				}
+				p.printf("%s:\n\n", title)
+				for _, it := range items {
+					p.printf("- %s\n", escape(it))
+				}
+				p.printf("\n")
+			}
+			list("Contradicting", c.Contradicting)
+			list("Flaky", c.Flaky)
+			list("Excluded", c.Excluded)
+			p.printf("</details>\n\n")
+		}
+	}
+
 	table := NewTable(r)
 	p.printf("## Outcomes\n\n")
 	p.printf("| case | go |")
@@ -68,7 +99,8 @@ func Markdown(w io.Writer, r *results.Results) error {
 	}
 	p.printf("\nColumns: P = GOMAXPROCS, D = GODEBUG, E = GOEXPERIMENT, – = unset. ")
 	p.printf("Legend: %s complete (time until completion), %s hang (still running at the timeout), %s fail, %s build-error, %s skip; "+
-		"a count such as 3/5 means the runs disagreed (flaky) and shows how many had the majority outcome.\n",
+		"a count such as 3/5 means the runs disagreed (flaky) and shows how many had the majority outcome; "+
+		"† a setting of the cell did not take effect (see Notes).\n",
 		symbols[results.Complete], symbols[results.Hang], symbols[results.Fail], symbols[results.BuildError], symbols[results.Skip])
 
 	if notes := notes(r.Cells); len(notes) > 0 {
@@ -145,12 +177,16 @@ func NewTable(r *results.Results) *Table {
 	}
 	for i := range r.Cells {
 		c := &r.Cells[i]
-		k := key{c.Case, c.Go}
+		v := c.Go
+		if v == "" {
+			v = c.Selector // the toolchain could not be had
+		}
+		k := key{c.Case, v}
 		ri, ok := rowIdx[k]
 		if !ok {
 			ri = len(t.Rows)
 			rowIdx[k] = ri
-			t.Rows = append(t.Rows, Row{Case: c.Case, Go: c.Go, Cells: make([]*results.Cell, len(t.Columns))})
+			t.Rows = append(t.Rows, Row{Case: c.Case, Go: v, Cells: make([]*results.Cell, len(t.Columns))})
 		}
 		t.Rows[ri].Cells[colIdx[c.Settings()]] = c
 	}
@@ -192,8 +228,21 @@ func cellText(c *results.Cell) string {
 	if c.Flaky {
 		s += " (flaky)"
 	}
+	if len(c.Inert) > 0 {
+		s += " †"
+	}
 	return s
 }
+
+var verdictSymbols = map[string]string{
+	results.Holds:    "✅",
+	results.Refuted:  "❌",
+	results.Partly:   "◐",
+	results.Flaky:    "〰️",
+	results.Untested: "❔",
+}
+
+func verdictText(v string) string { return verdictSymbols[v] + " **" + v + "**" }
 
 // FormatMS formats milliseconds the way tables show durations.
 func FormatMS(ms float64) string {
@@ -232,7 +281,19 @@ func notes(cells []results.Cell) []string {
 	}
 	var order []string
 	byText := map[string]*note{}
+	add := func(text string, c results.Cell) {
+		n, ok := byText[text]
+		if !ok {
+			n = &note{text: text}
+			byText[text] = n
+			order = append(order, text)
+		}
+		n.cells = append(n.cells, c.ID())
+	}
 	for _, c := range cells {
+		for _, in := range c.Inert {
+			add("† "+in, c)
+		}
 		var text string
 		switch c.Outcome {
 		case results.Fail, results.BuildError, results.Skip:
@@ -240,13 +301,7 @@ func notes(cells []results.Cell) []string {
 		default:
 			continue
 		}
-		n, ok := byText[text]
-		if !ok {
-			n = &note{text: text}
-			byText[text] = n
-			order = append(order, text)
-		}
-		n.cells = append(n.cells, fmt.Sprintf("%s %s %s", c.Case, c.Go, c.Settings()))
+		add(text, c)
 	}
 	out := make([]string, len(order))
 	for i, t := range order {

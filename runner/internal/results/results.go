@@ -41,7 +41,38 @@ type Results struct {
 	Host       Host                  `json:"host"`
 	Matrix     Matrix                `json:"matrix"`
 	Toolchains []toolchain.Toolchain `json:"toolchains"`
-	Cells      []Cell                `json:"cells"`
+	// Claims are the matrix's claims with the verdicts the cells gave.
+	Claims []Claim `json:"claims,omitempty"`
+	Cells  []Cell  `json:"cells"`
+}
+
+// Verdicts of a claim.
+const (
+	Holds    = "holds"    // every cell it is about met the expectation
+	Refuted  = "refuted"  // none did
+	Partly   = "partly"   // some did: Summary says on which versions
+	Flaky    = "flaky"    // a cell it is about gave different outcomes on repeats
+	Untested = "untested" // no cell could bear on it (skipped, inert, build errors)
+)
+
+// A Claim is a statement from the matrix with the verdict of the run.
+type Claim struct {
+	ID      string `json:"id"`
+	Claim   string `json:"claim"`
+	Source  string `json:"source,omitempty"`
+	Cells   string `json:"cells"`  // the selection, "case=busyloop version=<1.14"
+	Expect  string `json:"expect"` // the expectation, "hang"
+	Verdict string `json:"verdict"`
+	// Summary says in a sentence what the cells showed, naming versions.
+	Summary string `json:"summary"`
+	// Holding and Contradicting list the cells that met and did not meet
+	// the expectation ("busyloop go1.13.15 P=1 D=– E=–: hang"); Flaky the
+	// cells whose repeats disagreed; Excluded the selected cells that could
+	// not be evidence, with why (inert setting, skip, build-error).
+	Holding       []string `json:"holding,omitempty"`
+	Contradicting []string `json:"contradicting,omitempty"`
+	Flaky         []string `json:"flaky,omitempty"`
+	Excluded      []string `json:"excluded,omitempty"`
 }
 
 // Host describes the machine the cells ran on.
@@ -114,6 +145,9 @@ type Cell struct {
 	// Experiments the GOEXPERIMENTs it was built with, as it records them.
 	RuntimeVersion string `json:"runtime_version,omitempty"`
 	Experiments    string `json:"experiments,omitempty"`
+	// Inert says, per setting, why a GODEBUG or GOEXPERIMENT of this cell
+	// did not take effect: the cell ran as if it were unset.
+	Inert []string `json:"inert,omitempty"`
 
 	Reproduce string `json:"reproduce,omitempty"`
 }
@@ -140,6 +174,15 @@ func orDash(s string) string {
 		return "–"
 	}
 	return s
+}
+
+// ID names the cell in reports: "busyloop go1.13.15 P=1 D=– E=–".
+func (c *Cell) ID() string {
+	v := c.Go
+	if v == "" {
+		v = c.Selector
+	}
+	return c.Case + " " + v + " " + c.Settings()
 }
 
 // Read reads a results.json file.

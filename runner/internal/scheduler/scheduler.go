@@ -18,6 +18,7 @@ import (
 	"gomatrix/runner/internal/matrix"
 	"gomatrix/runner/internal/results"
 	"gomatrix/runner/internal/run"
+	"gomatrix/runner/internal/settings"
 	"gomatrix/runner/internal/toolchain"
 )
 
@@ -225,8 +226,25 @@ func (s *Scheduler) runCell(ctx context.Context, c *matrix.Cell, b build.Result)
 	r.BuildMS = ms(b.Duration)
 	r.RuntimeVersion, r.Experiments = b.RuntimeVersion, b.Experiments
 	r.Reproduce = s.reproduce(c, b)
+	r.Inert = inert(c, b)
 	fold(r, runs)
 	return r, nil
+}
+
+// inert says which of the cell's settings did not take effect.
+func inert(c *matrix.Cell, b build.Result) []string {
+	var out []string
+	if msg := settings.InertGOEXPERIMENT(c.Toolchain.Version, c.GOEXPERIMENT, b.Experiments); msg != "" {
+		out = append(out, msg)
+	}
+	if c.GODEBUG != "" {
+		if keys, err := settings.GODEBUGKeys(c.Toolchain.GOROOT); err == nil {
+			if msg := settings.InertGODEBUG(c.Toolchain.Version, c.GODEBUG, keys); msg != "" {
+				out = append(out, msg)
+			}
+		}
+	}
+	return out
 }
 
 // fold sets r's outcome from runs: the majority (ties go to the outcome

@@ -1,0 +1,80 @@
+package claim
+
+import (
+	"strings"
+	"testing"
+
+	"gomatrix/runner/internal/matrix"
+	"gomatrix/runner/internal/results"
+)
+
+func cell(c, v string, p int, d, e, outcome string, ms float64) results.Cell {
+	r := results.Cell{Case: c, Selector: v, Go: v, GOMAXPROCS: p, GODEBUG: d, GOEXPERIMENT: e, Outcome: outcome, Runs: 1}
+	if outcome == results.Complete {
+		r.CompleteMS = &ms
+	}
+	return r
+}
+
+func TestEvaluate(t *testing.T) {
+	inert := cell("busy", "go1.13.15", 1, "", "preemptibleloops", results.Hang, 0)
+	inert.Inert = []string{"GOEXPERIMENT=preemptibleloops is inert: go1.13.15 reads GOEXPERIMENT only when ..."}
+	flaky := cell("busy", "go1.20.14", 1, "asyncpreemptoff=1", "", results.Hang, 0)
+	flaky.Runs, flaky.Counts, flaky.Flaky = 5, map[string]int{"hang": 3, "complete": 2}, true
+	cells := []results.Cell{
+		cell("busy", "go1.13.15", 1, "", "", results.Hang, 0),
+		cell("busy", "go1.14.15", 1, "", "", results.Complete, 12),
+		cell("busy", "go1.16.15", 1, "", "", results.Complete, 11),
+		cell("busy", "go1.26.8", 1, "", "", results.Complete, 40),
+		cell("busy", "go1.14.15", 1, "asyncpreemptoff=1", "", results.Hang, 0),
+		cell("busy", "go1.16.15", 1, "asyncpreemptoff=1", "", results.Complete, 5),
+		cell("busy", "go1.26.8", 1, "asyncpreemptoff=1", "", results.Hang, 0),
+		cell("busy", "go1.26.8", 2, "", "", results.Complete, 1),
+		inert,
+		cell("busy", "go1.26.8", 1, "", "preemptibleloops", results.Complete, 13),
+		flaky,
+		{Case: "busy", Selector: "1.99", GOMAXPROCS: 1, Outcome: results.Skip, Reason: "toolchain unavailable"},
+	}
+	tests := []struct {
+		claim   matrix.Claim
+		verdict string
+		summary string
+	}{
+		{matrix.Claim{ID: "C1", Cells: matrix.Match{"case": "busy", "version": ">=1.14", "gomaxprocs": "1", "godebug": "", "goexperiment": ""}, Expect: matrix.Expect{Outcome: "complete"}},
+			results.Holds, "holds on go1.14.15–go1.26.8 (3 of 3 cells as expected)"},
+		{matrix.Claim{ID: "C2", Cells: matrix.Match{"case": "busy", "version": "<1.14", "gomaxprocs": "1", "goexperiment": ""}, Expect: matrix.Expect{Outcome: "hang"}},
+			results.Holds, "holds on go1.13.15"},
+		{matrix.Claim{ID: "C3", Cells: matrix.Match{"case": "busy", "version": ">=1.14 <1.20", "godebug": "asyncpreemptoff=1"}, Expect: matrix.Expect{Outcome: "hang"}},
+			results.Partly, "holds on go1.14.15; contradicted on go1.16.15"},
+		{matrix.Claim{ID: "C5", Cells: matrix.Match{"case": "busy", "goexperiment": "preemptibleloops"}, Expect: matrix.Expect{Outcome: "complete"}},
+			results.Holds, "1 excluded: inert: GOEXPERIMENT=preemptibleloops"},
+		{matrix.Claim{ID: "C6", Cells: matrix.Match{"case": "busy", "gomaxprocs": "1", "godebug": "", "goexperiment": "", "version": ">=1.14"}, Expect: matrix.Expect{Outcome: "complete", CompleteMS: &matrix.Range{Min: 9, Max: 25}}},
+			results.Partly, "contradicted on go1.26.8"},
+		{matrix.Claim{ID: "C7", Cells: matrix.Match{"case": "busy", "version": "go1.16.15"}, Expect: matrix.Expect{SameAs: "1.14"}},
+			results.Partly, "holds for some settings only on go1.16.15"},
+		{matrix.Claim{ID: "never", Cells: matrix.Match{"case": "busy", "version": "<1.14", "gomaxprocs": "1", "goexperiment": ""}, Expect: matrix.Expect{Outcome: "complete"}},
+			results.Refuted, "contradicted on go1.13.15"},
+		{matrix.Claim{ID: "flaky", Cells: matrix.Match{"case": "busy", "godebug": "asyncpreemptoff=1"}, Expect: matrix.Expect{Outcome: "hang"}},
+			results.Flaky, "1 of 4 cells gave different outcomes"},
+		{matrix.Claim{ID: "none", Cells: matrix.Match{"case": "nosuch"}, Expect: matrix.Expect{Outcome: "hang"}},
+			results.Untested, "matches no cell"},
+		{matrix.Claim{ID: "skipped", Cells: matrix.Match{"version": "1.99"}, Expect: matrix.Expect{Outcome: "hang"}},
+			results.Untested, "all 1 selected cells were excluded (skipped: toolchain unavailable)"},
+	}
+	for _, tt := range tests {
+		got := Evaluate([]matrix.Claim{tt.claim}, cells)[0]
+		if got.Verdict != tt.verdict || !strings.Contains(got.Summary, tt.summary) {
+			t.Errorf("%s: %s: %s\nwant %s: …%s…\nholding %q\ncontradicting %q\nexcluded %q", tt.claim.ID, got.Verdict, got.Summary, tt.verdict, tt.summary, got.Holding, got.Contradicting, got.Excluded)
+		}
+	}
+}
+
+func TestSpans(t *testing.T) {
+	all := []string{"a", "b", "c", "d", "e"}
+	if got := spans([]string{"a", "b", "c", "e"}, all); got != "a–c, e" {
+		t.Errorf("spans = %q", got)
+	}
+	if got := spans([]string{"b", "d", "e"}, all); got != "b, d, e" {
+		t.Errorf("spans = %q", got)
+	}
+}
