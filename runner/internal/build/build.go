@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,9 +81,11 @@ type Builder struct {
 	CacheDir string
 }
 
-// Build builds r. A failed build is a Result with Error set; the error
-// return is only for ctx cancellation and I/O failures of the runner.
-func (b *Builder) Build(ctx context.Context, r Request) (Result, error) {
+// Build builds r, with go build -p procs when procs > 0 (the scheduler
+// gives a build one core when builds share the machine). A failed build
+// is a Result with Error set; the error return is only for ctx
+// cancellation and I/O failures of the runner.
+func (b *Builder) Build(ctx context.Context, r Request, procs int) (Result, error) {
 	key := r.Key()
 	work := filepath.Join(b.CacheDir, "builds", key)
 	res := Result{Dir: r.Case.Dir}
@@ -115,6 +118,9 @@ func (b *Builder) Build(ctx context.Context, r Request) (Result, error) {
 	bin := filepath.Join(work, r.Case.Name+exeSuffix(r.Toolchain))
 	tmp := fmt.Sprintf("%s.%d.tmp", bin, os.Getpid())
 	args := []string{r.Toolchain.Go(), "build"}
+	if procs > 0 {
+		args = append(args, "-p", strconv.Itoa(procs))
+	}
 	if len(r.Case.Tags) > 0 {
 		args = append(args, "-tags", strings.Join(r.Case.Tags, ","))
 	}

@@ -42,6 +42,7 @@ func cmdRun(ctx context.Context, e *Env, args []string) int {
 	par := fs.Int("p", runtime.NumCPU(), "cores cells may use at once; a cell with GOMAXPROCS=n takes min(n, p)")
 	list := fs.Bool("list", false, "print the cells without building or running anything")
 	quiet := fs.Bool("q", false, "print only the summary, not a line per cell")
+	rerun := fs.Bool("rerun", false, "run every cell again, even those whose inputs have not changed since a cached result")
 	var only filterFlag
 	fs.Var(&only, "only", "run only cells matching `key=value` (keys: case, version, gomaxprocs, godebug, goexperiment);\nrepeat the flag: the same key gives alternatives, different keys must all match")
 	fs.Usage = func() {
@@ -178,21 +179,38 @@ Flags:
 		Toolchains: resolved,
 	}
 	progress := &progress{w: e.Stderr, total: len(cells), quiet: *quiet}
+	// Finished cells are written as they come (at most every 2s), marked
+	// incomplete, so a run that is killed outright still leaves them; the
+	// result cache then lets the next run resume instead of starting over.
+	done := make([]*results.Cell, len(cells))
+	index := make(map[*matrix.Cell]int, len(cells))
+	for i, c := range cells {
+		index[c] = i
+	}
+	lastWrite := time.Now()
 	s := &scheduler.Scheduler{
 		Builder:   &build.Builder{CacheDir: cacheDir},
 		CacheDir:  cacheDir,
 		Parallel:  *par,
 		MatrixDir: m.Dir,
-		CellDone:  progress.cellDone,
+		Results:   &results.Cache{Dir: filepath.Join(cacheDir, "results")},
+		Rerun:     *rerun,
+		CellDone: func(c *matrix.Cell, r *results.Cell) {
+			progress.cellDone(c, r)
+			done[index[c]] = r
+			if time.Since(lastWrite) > 2*time.Second {
+				lastWrite = time.Now()
+				res.Cells = collect(done)
+				if err := writeResults(*outDir, res); err != nil {
+					fmt.Fprintf(e.Stderr, "runner: %v\n", err)
+				}
+			}
+		},
 		BuildDone: progress.buildDone,
 	}
 	start := time.Now()
 	out, runErr := s.Run(ctx, cells)
-	for _, r := range out {
-		if r != nil {
-			res.Cells = append(res.Cells, *r)
-		}
-	}
+	res.Cells = collect(out)
 	res.Claims = claim.Evaluate(m.Claims, res.Cells)
 	res.Finished = time.Now().UTC().Truncate(time.Second)
 	res.Complete = runErr == nil
@@ -200,7 +218,17 @@ Flags:
 		fmt.Fprintf(e.Stderr, "runner: %v\n", err)
 		return ExitFailure
 	}
-	fmt.Fprintf(e.Stderr, "%d of %d cells in %.1fs: %s\nwrote %s and %s\n", len(res.Cells), len(cells), time.Since(start).Seconds(),
+	cached := 0
+	for _, c := range res.Cells {
+		if c.Cached {
+			cached++
+		}
+	}
+	fromCache := ""
+	if cached > 0 {
+		fromCache = fmt.Sprintf(" (%d from the result cache; -rerun runs them again)", cached)
+	}
+	fmt.Fprintf(e.Stderr, "%d of %d cells in %.1fs%s: %s\nwrote %s and %s\n", len(res.Cells), len(cells), time.Since(start).Seconds(), fromCache,
 		summary(res.Cells), filepath.Join(*outDir, "results.json"), filepath.Join(*outDir, "results.md"))
 	if runErr != nil {
 		if errors.Is(runErr, context.Canceled) {
@@ -211,6 +239,17 @@ Flags:
 		return ExitFailure
 	}
 	return status
+}
+
+// collect returns the finished cells, in matrix order.
+func collect(cells []*results.Cell) []results.Cell {
+	var out []results.Cell
+	for _, r := range cells {
+		if r != nil {
+			out = append(out, *r)
+		}
+	}
+	return out
 }
 
 func writeResults(dir string, r *results.Results) error {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -158,6 +159,24 @@ func assertNoLeftovers(t *testing.T) {
 	}
 }
 
+// syncBuffer is a bytes.Buffer safe to read while the runner writes it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 func TestRunMatrixErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "matrix.yaml")
@@ -227,16 +246,16 @@ func TestRunInterrupted(t *testing.T) {
 	os.WriteFile(m, []byte("versions: [local]\ngomaxprocs: [1, 2, 3, 4, 5, 6]\ncases: ["+abs+"/exit0, "+abs+"/hang]\ntimeout: 3s\n"), 0o644)
 	out := filepath.Join(dir, "out")
 	ctx, cancel := context.WithCancel(context.Background())
-	var stderr bytes.Buffer
-	e := testEnv(&bytes.Buffer{}, &stderr)
+	stderr := &syncBuffer{}
+	e := &Env{Stdout: &bytes.Buffer{}, Stderr: stderr, Getenv: testEnv(nil, nil).Getenv}
 	done := make(chan int)
 	go func() { done <- e.Main(ctx, []string{"-f", m, "-o", out}) }()
-	// Cancel once the first hang cell is under way.
+	// Cancel once some cells have finished and hang cells are running.
 	deadline := time.Now().Add(2 * time.Minute)
-	for !strings.Contains(stderr.String(), "built hang") && time.Now().Before(deadline) {
+	for !strings.Contains(stderr.String(), "/12] ") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
 	start := time.Now()
 	cancel()
 	code := <-done
@@ -253,8 +272,9 @@ func TestRunInterrupted(t *testing.T) {
 	if r.Complete {
 		t.Error("interrupted results marked complete")
 	}
-	if len(r.Cells) < 6 || len(r.Cells) >= 12 {
-		t.Errorf("%d cells written, want the 6 exit0 cells and no unfinished hang cell", len(r.Cells))
+	finished := strings.Count(stderr.String(), "/12] ")
+	if len(r.Cells) != finished || finished == 0 || finished >= 12 {
+		t.Errorf("%d cells written, %d reported finished (of 12)\n%s", len(r.Cells), finished, stderr.String())
 	}
 	for _, c := range r.Cells {
 		if c.Outcome == "" {

@@ -1,6 +1,8 @@
 package matrix
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -45,8 +47,11 @@ type Case struct {
 	// is the building toolchain's language version.
 	HasGoMod bool
 	// Files are the paths (relative to Dir) whose contents make the case:
-	// every regular file, sorted. They key build and result caches.
+	// every regular file, sorted.
 	Files []string
+	// Hash is a SHA-256 over Files' names and contents: it keys the
+	// result cache, so editing a case re-runs its cells.
+	Hash string
 }
 
 // CaseFile is the name of the optional per-case settings file.
@@ -163,6 +168,16 @@ func LoadCase(dir string) (*Case, error) {
 		return nil, &Error{File: dir, Msg: "case directory has no .go files", Hint: "a case is a directory holding a main package"}
 	}
 	sort.Strings(c.Files)
+	h := sha256.New()
+	for _, f := range c.Files {
+		data, err := os.ReadFile(filepath.Join(abs, filepath.FromSlash(f)))
+		if err != nil {
+			return nil, fmt.Errorf("read case %s: %w", dir, err)
+		}
+		fmt.Fprintf(h, "%s %d\n", f, len(data))
+		h.Write(data)
+	}
+	c.Hash = hex.EncodeToString(h.Sum(nil))
 	data, err := os.ReadFile(filepath.Join(abs, CaseFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return c, nil

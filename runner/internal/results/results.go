@@ -150,6 +150,9 @@ type Cell struct {
 	Inert []string `json:"inert,omitempty"`
 
 	Reproduce string `json:"reproduce,omitempty"`
+	// Cached is set when the result was taken from the result cache
+	// rather than run again (run -rerun runs every cell).
+	Cached bool `json:"cached,omitempty"`
 }
 
 // Output is a bounded excerpt of one output stream.

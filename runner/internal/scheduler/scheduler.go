@@ -5,14 +5,16 @@ package scheduler
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"math"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/sync/semaphore"
 
 	"gomatrix/runner/internal/build"
 	"gomatrix/runner/internal/matrix"
@@ -27,12 +29,17 @@ type Scheduler struct {
 	Builder *build.Builder
 	// CacheDir holds build caches and GOPATH (see toolchain.Env).
 	CacheDir string
-	// Parallel is how many cores cells may use at once (-p); default
-	// runtime.NumCPU().
+	// Parallel is how many cores builds and cells may use at once (-p);
+	// default runtime.NumCPU().
 	Parallel int
 	// MatrixDir is the matrix file's directory; reproduce commands name
 	// case directories relative to it.
 	MatrixDir string
+	// Results, when set, is the result cache: a cell whose key is in it
+	// is not run again, unless Rerun is set. Either way, what it holds
+	// orders the work: cells that hung before run first.
+	Results *results.Cache
+	Rerun   bool
 	// CellStarted and CellDone, when set, are called as cells start and
 	// finish (from several goroutines, one call at a time).
 	CellStarted func(c *matrix.Cell)
@@ -46,27 +53,57 @@ type Scheduler struct {
 // group is the cells that share one build.
 type group struct {
 	req   build.Request
-	cells []*matrix.Cell
+	cells []*pending
+}
+
+// pending is a cell to run, with the runs it has had so far.
+type pending struct {
+	cell    *matrix.Cell
+	index   int
+	key     string
+	cost    time.Duration // expected cost of one run: what orders the work
+	runs    []run.Result
+	started bool
 }
 
 // Run builds and runs cells and returns their results in the order of
 // cells. When ctx is cancelled it stops every process and returns the
-// results of the cells that finished, with ctx's error.
+// results of the cells that finished (nil for the others), with ctx's
+// error.
+//
+// The cores are shared by builds and runs through one dispatcher: a run
+// of GOMAXPROCS=n takes min(n, Parallel) cores (unset: all of them), a
+// build one core (go build -p 1) when there are at least Parallel builds
+// to share them, else all of them. Builds go first, since they unlock
+// runs; then runs, the most expensive first (a cell that hung before
+// costs its whole timeout), so that the tail of the run is short; each
+// repeat of a cell is a run of its own.
 func (s *Scheduler) Run(ctx context.Context, cells []*matrix.Cell) ([]*results.Cell, error) {
 	par := s.Parallel
 	if par <= 0 {
 		par = runtime.NumCPU()
 	}
 	out := make([]*results.Cell, len(cells))
-	index := make(map[*matrix.Cell]int, len(cells))
 	var groups []*group
 	byKey := map[string]*group{}
 	for i, c := range cells {
-		index[c] = i
 		if c.Skip != "" {
 			out[i] = s.skipped(c)
 			s.done(c, out[i])
 			continue
+		}
+		p := &pending{cell: c, index: i, key: CellKey(c), cost: c.Timeout / 2}
+		if prev, ok := s.Results.Get(p.key); ok {
+			if !s.Rerun {
+				prev.Cached = true
+				out[i] = prev
+				s.done(c, prev)
+				continue
+			}
+			p.cost = time.Duration(prev.DurationMS * float64(time.Millisecond))
+			if prev.Outcome == results.Hang {
+				p.cost = c.Timeout
+			}
 		}
 		req := build.Request{Case: c.Case, Toolchain: c.Toolchain, GOEXPERIMENT: c.GOEXPERIMENT, Env: c.Env, Timeout: c.BuildTimeout}
 		k := req.Key()
@@ -76,72 +113,104 @@ func (s *Scheduler) Run(ctx context.Context, cells []*matrix.Cell) ([]*results.C
 			byKey[k] = g
 			groups = append(groups, g)
 		}
-		g.cells = append(g.cells, c)
+		g.cells = append(g.cells, p)
 	}
 
-	// One weighted semaphore stands for the cores. A build takes all of
-	// them (go build is parallel, and a run timed next to a build would
-	// measure the build), a run of GOMAXPROCS=n takes min(n, cores).
-	sem := semaphore.NewWeighted(int64(par))
-	var wg sync.WaitGroup
-	var mu sync.Mutex // guards out
-	for _, g := range groups {
-		if err := sem.Acquire(ctx, int64(par)); err != nil {
-			break
-		}
-		bres, err := s.Builder.Build(ctx, g.req)
-		sem.Release(int64(par))
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			bres.Error = err.Error()
-		}
-		if s.BuildDone != nil {
-			s.mu.Lock()
-			s.BuildDone(g.req, bres)
-			s.mu.Unlock()
-		}
-		for _, c := range g.cells {
-			if bres.Binary == "" {
-				r := s.buildFailed(c, bres)
-				mu.Lock()
-				out[index[c]] = r
-				mu.Unlock()
-				s.done(c, r)
-				continue
-			}
-			w := int64(par)
-			if c.GOMAXPROCS > 0 && c.GOMAXPROCS < par {
-				w = int64(c.GOMAXPROCS)
-			}
-			if err := sem.Acquire(ctx, w); err != nil {
-				break
-			}
-			wg.Add(1)
-			go func(c *matrix.Cell) {
-				defer wg.Done()
-				defer sem.Release(w)
-				if s.CellStarted != nil {
-					s.mu.Lock()
-					s.CellStarted(c)
-					s.mu.Unlock()
-				}
-				r, err := s.runCell(ctx, c, bres)
-				if err != nil {
-					return // interrupted: the cell did not finish
-				}
-				mu.Lock()
-				out[index[c]] = r
-				mu.Unlock()
-				s.done(c, r)
-			}(c)
-		}
-		if ctx.Err() != nil {
-			break
-		}
+	buildWeight, buildProcs := par, 0
+	if len(stdKeys(groups)) >= par {
+		buildWeight, buildProcs = 1, 1
 	}
-	wg.Wait()
+	d := newDispatcher(par)
+	var mu sync.Mutex // guards out
+	// Builds that share a toolchain, GOEXPERIMENT and env share the
+	// compiled std in the build cache: they run one after another, so std
+	// is compiled once, not once per concurrent build.
+	var chains [][]*group
+	chainOf := map[string]int{}
+	for _, g := range groups {
+		k := stdKey(g.req)
+		i, ok := chainOf[k]
+		if !ok {
+			i = len(chains)
+			chainOf[k] = i
+			chains = append(chains, nil)
+		}
+		chains[i] = append(chains[i], g)
+	}
+	var addBuild func(chain []*group)
+	addBuild = func(chain []*group) {
+		g := chain[0]
+		d.add(&job{weight: buildWeight, cost: math.MaxInt64, run: func() {
+			defer func() {
+				if len(chain) > 1 && ctx.Err() == nil {
+					addBuild(chain[1:])
+				}
+			}()
+			bres, err := s.Builder.Build(ctx, g.req, buildProcs)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				bres.Error = err.Error()
+			}
+			if s.BuildDone != nil {
+				s.mu.Lock()
+				s.BuildDone(g.req, bres)
+				s.mu.Unlock()
+			}
+			if bres.Binary == "" {
+				for _, p := range g.cells {
+					r := s.buildFailed(p.cell, bres)
+					mu.Lock()
+					out[p.index] = r
+					mu.Unlock()
+					s.Results.Put(p.key, r)
+					s.done(p.cell, r)
+				}
+				return
+			}
+			for _, p := range g.cells {
+				w := par
+				if p.cell.GOMAXPROCS > 0 && p.cell.GOMAXPROCS < par {
+					w = p.cell.GOMAXPROCS
+				}
+				for range max(p.cell.Repeat, 1) {
+					d.add(&job{weight: w, cost: int64(p.cost), run: func() {
+						s.mu.Lock()
+						first := !p.started
+						p.started = true
+						s.mu.Unlock()
+						if first && s.CellStarted != nil {
+							s.mu.Lock()
+							s.CellStarted(p.cell)
+							s.mu.Unlock()
+						}
+						rr, ok := s.runOnce(ctx, p.cell, bres)
+						if !ok {
+							return // interrupted: the cell does not finish
+						}
+						mu.Lock()
+						p.runs = append(p.runs, rr)
+						finished := len(p.runs) == max(p.cell.Repeat, 1)
+						mu.Unlock()
+						if !finished {
+							return
+						}
+						r := s.result(p.cell, bres, p.runs)
+						mu.Lock()
+						out[p.index] = r
+						mu.Unlock()
+						s.Results.Put(p.key, r)
+						s.done(p.cell, r)
+					}})
+				}
+			}
+		}})
+	}
+	for _, chain := range chains {
+		addBuild(chain)
+	}
+	d.wait(ctx)
 	return out, ctx.Err()
 }
 
@@ -151,6 +220,41 @@ func (s *Scheduler) done(c *matrix.Cell, r *results.Cell) {
 		s.CellDone(c, r)
 		s.mu.Unlock()
 	}
+}
+
+// stdKey says which builds share a compiled std.
+func stdKey(r build.Request) string {
+	env := append([]string(nil), r.Env...)
+	sort.Strings(env)
+	return fmt.Sprintf("%s\x00%s\x00%s\x00%q", r.Toolchain.GOROOT, r.Toolchain.Version, r.GOEXPERIMENT, env)
+}
+
+func stdKeys(groups []*group) map[string]bool {
+	keys := map[string]bool{}
+	for _, g := range groups {
+		keys[stdKey(g.req)] = true
+	}
+	return keys
+}
+
+// CellKey is the result-cache key of c: a hash of everything that can
+// change its result — the runner's own code, the machine's shape, the
+// toolchain, the case's files and settings, the cell's settings, timeout
+// and repeats.
+func CellKey(c *matrix.Cell) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "runner %s\nhost %s/%s %d\n", results.RunnerID(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	fmt.Fprintf(h, "toolchain %s %s\n", c.Toolchain.Version, c.Toolchain.GOROOT)
+	cs := c.Case
+	complete := "exit"
+	if cs.CompleteOn != nil {
+		complete = cs.CompleteOn.String()
+	}
+	fmt.Fprintf(h, "case %s %s %q %q %q %q\n", cs.Dir, cs.Hash, complete, cs.CompleteStream, cs.Args, cs.Tags)
+	env := append([]string(nil), c.Env...)
+	sort.Strings(env)
+	fmt.Fprintf(h, "env %q\ncell %d %q %q %s %d\n", env, c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT, c.Timeout, c.Repeat)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // base fills the fields every result of c has.
@@ -196,9 +300,8 @@ func RunEnv(c *matrix.Cell, cacheDir string) []string {
 	return toolchain.Env(c.Toolchain, cacheDir, extra)
 }
 
-// runCell runs c Repeat times with the built binary and folds the runs
-// into one result: the majority outcome, with counts when they differ.
-func (s *Scheduler) runCell(ctx context.Context, c *matrix.Cell, b build.Result) (*results.Cell, error) {
+// runOnce runs c's binary once; ok is false when ctx was cancelled.
+func (s *Scheduler) runOnce(ctx context.Context, c *matrix.Cell, b build.Result) (run.Result, bool) {
 	spec := run.Spec{
 		Path:           b.Binary,
 		Args:           c.Case.Args,
@@ -208,19 +311,19 @@ func (s *Scheduler) runCell(ctx context.Context, c *matrix.Cell, b build.Result)
 		CompleteOn:     c.Case.CompleteOn,
 		CompleteStream: c.Case.CompleteStream,
 	}
-	repeat := max(c.Repeat, 1)
-	runs := make([]run.Result, 0, repeat)
-	for range repeat {
-		rr, err := run.Cell(ctx, spec)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, err
-			}
-			// The binary could not be started at all: a fail, with why.
-			rr = run.Result{Outcome: run.OutcomeFail, Reason: "start: " + err.Error()}
+	rr, err := run.Cell(ctx, spec)
+	if err != nil {
+		if ctx.Err() != nil {
+			return rr, false
 		}
-		runs = append(runs, rr)
+		// The binary could not be started at all: a fail, with why.
+		rr = run.Result{Outcome: run.OutcomeFail, Reason: "start: " + err.Error()}
 	}
+	return rr, true
+}
+
+// result folds the runs of c into its result.
+func (s *Scheduler) result(c *matrix.Cell, b build.Result, runs []run.Result) *results.Cell {
 	r := base(c)
 	r.GoLine = b.GoLine
 	r.BuildMS = ms(b.Duration)
@@ -228,7 +331,7 @@ func (s *Scheduler) runCell(ctx context.Context, c *matrix.Cell, b build.Result)
 	r.Reproduce = s.reproduce(c, b)
 	r.Inert = inert(c, b)
 	fold(r, runs)
-	return r, nil
+	return r
 }
 
 // inert says which of the cell's settings did not take effect.
