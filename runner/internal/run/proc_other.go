@@ -1,0 +1,48 @@
+//go:build !unix && !windows
+
+package run
+
+import (
+	"os"
+	"time"
+)
+
+// canPollRSS is false: the MemoryLimit is enforced on Linux only.
+const canPollRSS = false
+
+// Elsewhere (plan9, wasip1, js) only the main process is known and killed.
+type sysProc struct{}
+
+func (p *proc) configure() {}
+
+func (p *proc) startProcess() error {
+	if err := p.cmd.Start(); err != nil {
+		return err
+	}
+	p.start = time.Now()
+	p.pid = p.cmd.Process.Pid
+	return nil
+}
+
+func (p *proc) quit() bool { return false }
+
+func (p *proc) end() {
+	if !p.reaped {
+		p.cmd.Process.Kill()
+	}
+}
+
+func (p *proc) finish() {}
+
+func exitStatus(ps *os.ProcessState) (code *int, signal string) {
+	c := ps.ExitCode()
+	return &c, ""
+}
+
+func maxRSS(*os.ProcessState) int64 { return 0 }
+
+func (p *proc) rss() int64 { return 0 }
+
+func (p *proc) killPipeHolders(...*os.File) {}
+
+func (p *proc) track() {}
