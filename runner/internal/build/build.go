@@ -37,6 +37,10 @@ type Request struct {
 	GOEXPERIMENT string
 	Env          []string // matrix and case env; build settings such as CGO_ENABLED, GOFLAGS
 	Timeout      time.Duration
+	// Rebuild asks, for a toolchain that reads GOEXPERIMENT only when it
+	// is itself built (before go1.17), to build with a copy of it rebuilt
+	// with the experiment (see Builder.Variant) instead of ignoring it.
+	Rebuild bool
 }
 
 // Key identifies the binary a request produces: requests with equal keys
@@ -58,6 +62,7 @@ func (r Request) Key() string {
 // A Result is the outcome of one build.
 type Result struct {
 	Binary   string        // path of the built program; "" when the build failed
+	GOROOT   string        // the toolchain that built it (a rebuilt variant's, when Variant is set)
 	GoLine   string        // the go.mod go line the case was built with ("1.26")
 	Command  []string      // the go command that built it (argv)
 	Dir      string        // where it ran
@@ -73,6 +78,9 @@ type Result struct {
 	// names ("preemptibleloops"), empty when none or unknowable.
 	RuntimeVersion string
 	Experiments    string
+	// Variant says when the case was built with a toolchain rebuilt with
+	// its GOEXPERIMENT: "go1.13.15 rebuilt with GOEXPERIMENT=preemptibleloops".
+	Variant string
 }
 
 // A Builder builds cases under a cache directory: build caches in
@@ -115,6 +123,23 @@ func (b *Builder) Build(ctx context.Context, r Request, procs int) (Result, erro
 		res.Dir = src
 	}
 
+	var variantExps string
+	if r.Rebuild && NeedsVariant(r.Toolchain, r.GOEXPERIMENT) {
+		start := time.Now()
+		v, exps, err := b.Variant(ctx, r.Toolchain, r.GOEXPERIMENT)
+		if err != nil {
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			res.Error, res.Duration = err.Error(), time.Since(start)
+			return res, nil
+		}
+		res.Variant = fmt.Sprintf("%s rebuilt with GOEXPERIMENT=%s (make.bash; its compiler reports X:%s)", r.Toolchain.Version, r.GOEXPERIMENT, exps)
+		r.Toolchain, variantExps = v, exps
+		r.GOEXPERIMENT = "" // baked into the rebuilt toolchain
+	}
+
+	res.GOROOT = r.Toolchain.GOROOT
 	bin := filepath.Join(work, r.Case.Name+exeSuffix(r.Toolchain))
 	tmp := fmt.Sprintf("%s.%d.tmp", bin, os.Getpid())
 	args := []string{r.Toolchain.Go(), "build"}
@@ -160,6 +185,11 @@ func (b *Builder) Build(ctx context.Context, r Request, procs int) (Result, erro
 	}
 	res.Binary = bin
 	res.RuntimeVersion, res.Experiments = readExperiments(bin)
+	if res.Experiments == "" {
+		// Before go1.17 binaries do not record experiments: the rebuilt
+		// compiler's own report is the evidence.
+		res.Experiments = variantExps
+	}
 	return res, nil
 }
 

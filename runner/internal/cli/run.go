@@ -195,6 +195,8 @@ Flags:
 		MatrixDir: m.Dir,
 		Results:   &results.Cache{Dir: filepath.Join(cacheDir, "results")},
 		Rerun:     *rerun,
+
+		RebuildForExperiments: m.GOEXPERIMENTRebuild,
 		CellDone: func(c *matrix.Cell, r *results.Cell) {
 			progress.cellDone(c, r)
 			done[index[c]] = r

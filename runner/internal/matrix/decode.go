@@ -276,6 +276,14 @@ func (d *decoder) integer(n *yaml.Node, key string) (int, bool) {
 	return v, true
 }
 
+func (d *decoder) boolean(n *yaml.Node, key string) (bool, bool) {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
+		d.errorf(n, key, "write true or false", "want a boolean, found %s", kindName(n))
+		return false, false
+	}
+	return n.Value == "true", true
+}
+
 func (d *decoder) duration(n *yaml.Node, key string) (time.Duration, bool) {
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
 		d.errorf(n, key, `write a Go duration such as "500ms", "2s" or "1m30s"`, "want a duration, found %s", kindName(n))

@@ -40,6 +40,10 @@ type Matrix struct {
 	BuildTimeout time.Duration // build_timeout: timeout of one build
 	Repeat       int           // repeat: runs per cell
 	Env          []string      // env: KEY=VALUE for builds and runs
+	// GOEXPERIMENTRebuild (goexperiment_rebuild) rebuilds toolchains
+	// before go1.17, which read GOEXPERIMENT only when they are themselves
+	// built, once per experiment, so their goexperiment cells test it.
+	GOEXPERIMENTRebuild bool
 
 	Exclude []Match   // exclude: cells matching any entry are removed
 	Include []Include // include: cells extended or added
@@ -86,7 +90,7 @@ type Include struct {
 	Pos     Pos
 }
 
-var topKeys = []string{"versions", "gomaxprocs", "godebug", "goexperiment", "cases", "timeout", "build_timeout", "repeat", "env", "exclude", "include", "claims"}
+var topKeys = []string{"versions", "gomaxprocs", "godebug", "goexperiment", "cases", "timeout", "build_timeout", "repeat", "env", "goexperiment_rebuild", "exclude", "include", "claims"}
 
 // Load reads and checks the matrix file at path.
 func Load(path string) (*Matrix, error) {
@@ -243,6 +247,8 @@ func Parse(file string, data []byte) (*Matrix, error) {
 			}
 		case "env":
 			m.Env = d.env(f.value, f.key)
+		case "goexperiment_rebuild":
+			m.GOEXPERIMENTRebuild, _ = d.boolean(f.value, f.key)
 		case "exclude":
 			for i, n := range d.seq(f.value, f.key, true) {
 				key := fmt.Sprintf("exclude[%d]", i)

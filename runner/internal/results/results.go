@@ -145,6 +145,9 @@ type Cell struct {
 	// Experiments the GOEXPERIMENTs it was built with, as it records them.
 	RuntimeVersion string `json:"runtime_version,omitempty"`
 	Experiments    string `json:"experiments,omitempty"`
+	// Variant is set when the toolchain was rebuilt with the cell's
+	// GOEXPERIMENT because it reads it only at make.bash time.
+	Variant string `json:"variant,omitempty"`
 	// Inert says, per setting, why a GODEBUG or GOEXPERIMENT of this cell
 	// did not take effect: the cell ran as if it were unset.
 	Inert []string `json:"inert,omitempty"`

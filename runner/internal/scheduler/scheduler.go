@@ -40,6 +40,10 @@ type Scheduler struct {
 	// orders the work: cells that hung before run first.
 	Results *results.Cache
 	Rerun   bool
+	// RebuildForExperiments builds goexperiment cells of toolchains
+	// before go1.17 with a copy rebuilt with the experiment
+	// (matrix key goexperiment_rebuild).
+	RebuildForExperiments bool
 	// CellStarted and CellDone, when set, are called as cells start and
 	// finish (from several goroutines, one call at a time).
 	CellStarted func(c *matrix.Cell)
@@ -105,7 +109,7 @@ func (s *Scheduler) Run(ctx context.Context, cells []*matrix.Cell) ([]*results.C
 				p.cost = c.Timeout
 			}
 		}
-		req := build.Request{Case: c.Case, Toolchain: c.Toolchain, GOEXPERIMENT: c.GOEXPERIMENT, Env: c.Env, Timeout: c.BuildTimeout}
+		req := build.Request{Case: c.Case, Toolchain: c.Toolchain, GOEXPERIMENT: c.GOEXPERIMENT, Env: c.Env, Timeout: c.BuildTimeout, Rebuild: s.RebuildForExperiments}
 		k := req.Key()
 		g, ok := byKey[k]
 		if !ok {
@@ -140,7 +144,11 @@ func (s *Scheduler) Run(ctx context.Context, cells []*matrix.Cell) ([]*results.C
 	var addBuild func(chain []*group)
 	addBuild = func(chain []*group) {
 		g := chain[0]
-		d.add(&job{weight: buildWeight, cost: math.MaxInt64, run: func() {
+		w := buildWeight
+		if g.req.Rebuild && build.NeedsVariant(g.req.Toolchain, g.req.GOEXPERIMENT) && !s.Builder.HasVariant(g.req.Toolchain, g.req.GOEXPERIMENT) {
+			w = par // make.bash uses every core
+		}
+		d.add(&job{weight: w, cost: math.MaxInt64, run: func() {
 			defer func() {
 				if len(chain) > 1 && ctx.Err() == nil {
 					addBuild(chain[1:])
@@ -327,7 +335,7 @@ func (s *Scheduler) result(c *matrix.Cell, b build.Result, runs []run.Result) *r
 	r := base(c)
 	r.GoLine = b.GoLine
 	r.BuildMS = ms(b.Duration)
-	r.RuntimeVersion, r.Experiments = b.RuntimeVersion, b.Experiments
+	r.RuntimeVersion, r.Experiments, r.Variant = b.RuntimeVersion, b.Experiments, b.Variant
 	r.Reproduce = s.reproduce(c, b)
 	r.Inert = inert(c, b)
 	fold(r, runs)
@@ -406,10 +414,13 @@ func (s *Scheduler) reproduce(c *matrix.Cell, b build.Result) string {
 	var parts []string
 	buildEnv := []string{"GOENV=off", "GOFLAGS=", "GOTOOLCHAIN=local", "GO111MODULE=on", "GOPROXY=off", "CGO_ENABLED=0"}
 	buildEnv = append(buildEnv, c.Env...)
-	if c.GOEXPERIMENT != "" {
+	goCmd := c.Toolchain.Go()
+	if b.Variant != "" {
+		// The experiment is baked into the rebuilt toolchain.
+		goCmd = toolchain.Toolchain{GOROOT: b.GOROOT}.Go()
+	} else if c.GOEXPERIMENT != "" {
 		buildEnv = append(buildEnv, "GOEXPERIMENT="+c.GOEXPERIMENT)
 	}
-	goCmd := c.Toolchain.Go()
 	bin := "/tmp/" + c.Case.Name
 	tags := ""
 	if len(c.Case.Tags) > 0 {

@@ -87,6 +87,7 @@ func TestDispatcherAddFromJob(t *testing.T) {
 func TestDispatcherCancel(t *testing.T) {
 	d := newDispatcher(1)
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	ran := 0
 	for range 5 {
 		d.add(&job{weight: 1, run: func() {
@@ -133,8 +134,8 @@ func TestFold(t *testing.T) {
 
 func testCell() *matrix.Cell {
 	return &matrix.Cell{
-		Case:      &matrix.Case{Name: "busy", Rel: "cases/busy loop", Dir: "/m/cases/busy loop", Args: []string{"a b", "it's"}, CompleteOn: regexp.MustCompile("^hi$")},
-		Toolchain: toolchain.Toolchain{Selector: "1.13", Version: "go1.13.15", GOROOT: "/sdk/go1.13.15"},
+		Case:       &matrix.Case{Name: "busy", Rel: "cases/busy loop", Dir: "/m/cases/busy loop", Args: []string{"a b", "it's"}, CompleteOn: regexp.MustCompile("^hi$")},
+		Toolchain:  toolchain.Toolchain{Selector: "1.13", Version: "go1.13.15", GOROOT: "/sdk/go1.13.15"},
 		GOMAXPROCS: 1, GODEBUG: "asyncpreemptoff=1", GOEXPERIMENT: "preemptibleloops",
 		Env: []string{"X=y z"}, Timeout: 1500 * time.Millisecond, Repeat: 1,
 	}

@@ -31,26 +31,25 @@ func InertGOEXPERIMENT(version, requested, recorded string) string {
 	if requested == "" {
 		return ""
 	}
-	if gover.Compare(version, firstBuildTimeExperiments) < 0 {
-		return fmt.Sprintf("GOEXPERIMENT=%s is inert: %s reads GOEXPERIMENT only when the toolchain itself is built, not when it builds a program", requested, version)
-	}
 	have := map[string]bool{}
 	for _, e := range strings.Split(recorded, ",") {
 		have[strings.TrimSpace(e)] = true
 	}
 	var missing []string
 	for _, e := range strings.Split(requested, ",") {
-		if e = strings.TrimSpace(e); e == "" || have[e] {
-			continue
+		if e = strings.TrimSpace(e); e != "" && !have[e] {
+			missing = append(missing, e)
 		}
-		// "noX" turns off an experiment that is on by default; the binary
-		// records only differences from the defaults, so "noX" absent from
-		// the record means X was off by default already: inert.
-		missing = append(missing, e)
 	}
 	if len(missing) == 0 {
-		return ""
+		return "" // the binary (or the rebuilt compiler) records every one
 	}
+	if gover.Compare(version, firstBuildTimeExperiments) < 0 {
+		return fmt.Sprintf("GOEXPERIMENT=%s is inert: %s reads GOEXPERIMENT only when the toolchain itself is built, not when it builds a program (goexperiment_rebuild: true rebuilds the toolchain with it)", requested, version)
+	}
+	// "noX" turns off an experiment that is on by default; a binary records
+	// only differences from the defaults, so a request it does not record
+	// matched the toolchain's default and changed nothing.
 	return fmt.Sprintf("GOEXPERIMENT=%s: the binary does not record %s (it records %q): the setting matches the toolchain's default and changed nothing", requested, strings.Join(missing, ","), recorded)
 }
 

@@ -16,6 +16,7 @@ func TestInertGOEXPERIMENT(t *testing.T) {
 		{"go1.13.15", "", "", false},
 		{"go1.13.15", "preemptibleloops", "", true},
 		{"go1.16.15", "preemptibleloops", "", true},
+		{"go1.13.15", "preemptibleloops", "framepointer,preemptibleloops", false}, // a rebuilt toolchain
 		{"go1.17.13", "preemptibleloops", "preemptibleloops", false},
 		{"go1.26.8", "preemptibleloops", "preemptibleloops", false},
 		{"go1.26.8", "preemptibleloops", "", true},
