@@ -67,6 +67,7 @@ type Result struct {
 	Command  []string      // the go command that built it (argv)
 	Dir      string        // where it ran
 	Duration time.Duration // wall time of the build
+	CPU      time.Duration // CPU time of the go command and the compilers and linker it ran
 	Output   string        // compiler output, bounded
 	// Error is "" on success, else one line saying why the build failed:
 	// "internal compiler error: …", "unknown GOEXPERIMENT …", "timeout
@@ -164,6 +165,11 @@ func (b *Builder) Build(ctx context.Context, r Request, procs int) (Result, erro
 	start := time.Now()
 	err := cmd.Run()
 	res.Duration = time.Since(start)
+	if cmd.ProcessState != nil {
+		// On Linux and macOS the rusage of a process includes the children
+		// it waited for: here, every compile and link.
+		res.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
 	res.Output = out.String()
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded {

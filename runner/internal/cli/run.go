@@ -208,11 +208,24 @@ Flags:
 				}
 			}
 		},
-		BuildDone: progress.buildDone,
+		BuildDone: func(req build.Request, b build.Result) {
+			progress.buildDone(req, b)
+			res.Stats.Builds++
+			res.Stats.BuildMS += float64(b.Duration.Microseconds()) / 1000
+			res.Stats.BuildCPUMS += float64(b.CPU.Microseconds()) / 1000
+		},
 	}
 	start := time.Now()
 	out, runErr := s.Run(ctx, cells)
+	res.Stats.WallMS = float64(time.Since(start).Microseconds()) / 1000
 	res.Cells = collect(out)
+	for _, c := range res.Cells {
+		if c.Cached {
+			res.Stats.Cached++
+		} else {
+			res.Stats.Runs += c.Runs
+		}
+	}
 	res.Claims = claim.Evaluate(m.Claims, res.Cells)
 	res.Finished = time.Now().UTC().Truncate(time.Second)
 	res.Complete = runErr == nil
@@ -220,15 +233,9 @@ Flags:
 		fmt.Fprintf(e.Stderr, "runner: %v\n", err)
 		return ExitFailure
 	}
-	cached := 0
-	for _, c := range res.Cells {
-		if c.Cached {
-			cached++
-		}
-	}
 	fromCache := ""
-	if cached > 0 {
-		fromCache = fmt.Sprintf(" (%d from the result cache; -rerun runs them again)", cached)
+	if res.Stats.Cached > 0 {
+		fromCache = fmt.Sprintf(" (%d from the result cache; -rerun runs them again)", res.Stats.Cached)
 	}
 	fmt.Fprintf(e.Stderr, "%d of %d cells in %.1fs%s: %s\nwrote %s and %s\n", len(res.Cells), len(cells), time.Since(start).Seconds(), fromCache,
 		summary(res.Cells), filepath.Join(*outDir, "results.json"), filepath.Join(*outDir, "results.md"))

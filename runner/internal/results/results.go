@@ -41,9 +41,21 @@ type Results struct {
 	Host       Host                  `json:"host"`
 	Matrix     Matrix                `json:"matrix"`
 	Toolchains []toolchain.Toolchain `json:"toolchains"`
+	// Stats says where the run's time went.
+	Stats Stats `json:"stats"`
 	// Claims are the matrix's claims with the verdicts the cells gave.
 	Claims []Claim `json:"claims,omitempty"`
 	Cells  []Cell  `json:"cells"`
+}
+
+// Stats are figures about a run as a whole.
+type Stats struct {
+	WallMS     float64 `json:"wall_ms"`      // from the first build to the last cell
+	Builds     int     `json:"builds"`       // go build invocations (failed ones included)
+	BuildMS    float64 `json:"build_ms"`     // their wall time, summed
+	BuildCPUMS float64 `json:"build_cpu_ms"` // their CPU time, compilers and linker included
+	Runs       int     `json:"runs"`         // processes run (repeats count)
+	Cached     int     `json:"cached"`       // cells taken from the result cache
 }
 
 // Verdicts of a claim.

@@ -10,8 +10,12 @@ import (
 type job struct {
 	weight int
 	cost   int64 // higher runs first; ties keep the order jobs were added
-	seq    int
-	run    func()
+	// reserve keeps cheaper jobs from starting past this one while it
+	// waits for cores, so a wide job (a toolchain rebuild takes every
+	// core) is not starved by a stream of narrow ones.
+	reserve bool
+	seq     int
+	run     func()
 }
 
 // A dispatcher runs jobs on a fixed number of cores: the most expensive
@@ -69,6 +73,9 @@ func (d *dispatcher) wait(ctx context.Context) {
 				j := d.queue[i]
 				w := max(min(j.weight, d.cores), 1)
 				if w > d.free {
+					if j.reserve {
+						break
+					}
 					i++
 					continue
 				}

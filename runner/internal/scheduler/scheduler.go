@@ -148,7 +148,7 @@ func (s *Scheduler) Run(ctx context.Context, cells []*matrix.Cell) ([]*results.C
 		if g.req.Rebuild && build.NeedsVariant(g.req.Toolchain, g.req.GOEXPERIMENT) && !s.Builder.HasVariant(g.req.Toolchain, g.req.GOEXPERIMENT) {
 			w = par // make.bash uses every core
 		}
-		d.add(&job{weight: w, cost: math.MaxInt64, run: func() {
+		d.add(&job{weight: w, cost: math.MaxInt64, reserve: true, run: func() {
 			defer func() {
 				if len(chain) > 1 && ctx.Err() == nil {
 					addBuild(chain[1:])

@@ -196,3 +196,27 @@ func TestRunEnv(t *testing.T) {
 		t.Errorf("unset axes reached the environment:\n%s", env)
 	}
 }
+
+// A job that reserves its place is not starved by narrower jobs behind it.
+func TestDispatcherReserve(t *testing.T) {
+	d := newDispatcher(2)
+	var mu sync.Mutex
+	var order []string
+	rec := func(name string) func() {
+		return func() {
+			mu.Lock()
+			order = append(order, name)
+			mu.Unlock()
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	d.add(&job{weight: 1, cost: 100, run: rec("first")})
+	d.add(&job{weight: 2, cost: 50, reserve: true, run: rec("wide")})
+	for range 4 {
+		d.add(&job{weight: 1, cost: 10, run: rec("narrow")})
+	}
+	d.wait(context.Background())
+	if len(order) != 6 || order[0] != "first" || order[1] != "wide" {
+		t.Errorf("order %v: want first, then wide before any narrow job", order)
+	}
+}

@@ -1,0 +1,42 @@
+/*
+Runner builds and runs Go programs under every combination of Go version,
+GOMAXPROCS, GODEBUG and GOEXPERIMENT that a matrix file names, and records
+each cell's outcome — complete, hang, fail, build-error or skip — in a
+results table.
+
+Usage:
+
+	go run ./runner [run] [-f matrix.yaml] [-o results] [-p N] [-list] [-q] [-rerun] [-only key=value]...
+	go run ./runner versions [selector...]
+	go run ./runner toolchains list | fetch SELECTOR... | prune [--keep SELECTOR...] [--all]
+	go run ./runner report [-format FORMAT] [-o FILE] [results.json]
+	go run ./runner help [command]
+
+With no command, or a flag first, runner runs the matrix: it reads
+matrix.yaml, resolves its toolchains (fetching from the Go module proxy,
+verified against the checksum database, those not yet cached), builds each
+case once per toolchain × GOEXPERIMENT in an environment built from scratch,
+runs every cell as its own process group with GOMAXPROCS and GODEBUG set,
+and writes results/results.json — the source of truth — and
+results/results.md. A cell that has not completed by its timeout is sent
+SIGQUIT, and the goroutine dump the Go runtime prints is kept, before its
+process group is killed.
+
+The matrix file, the case.yaml file of a case directory, the outcomes, the
+claims a matrix can check and the results format are documented in
+README.md. Run 'go run ./runner help COMMAND' for a command's flags.
+
+Exit status: 0 the run completed; 1 it completed but something failed
+outside the cells (a toolchain could not be had); 2 usage, matrix or case
+file error, nothing run; 130 interrupted (the finished cells were written,
+marked incomplete).
+
+Environment:
+
+	GOMATRIX_CACHE   cache directory: toolchains, build caches, binaries,
+	                 cached results (default: os.UserCacheDir()/gomatrix)
+	GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE
+	                 where toolchains come from and how they are verified
+	NO_COLOR         no colour on a terminal
+*/
+package main
