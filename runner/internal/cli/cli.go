@@ -33,7 +33,8 @@ func init() {
 		{"run", "build and run the matrix's cells and write the results (the default)", cmdRun},
 		{"versions", "show what version selectors resolve to", cmdVersions},
 		{"toolchains", "list, fetch or prune cached toolchains", cmdToolchains},
-		{"report", "render a results.json again (markdown)", cmdReport},
+		{"report", "render a results.json again (markdown, html, csv, junit, json)", cmdReport},
+		{"diff", "compare two results.json; exit status 1 when something regressed", cmdDiff},
 		{"help", "show help for a command", cmdHelp},
 	}
 }

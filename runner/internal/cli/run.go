@@ -14,7 +14,7 @@ import (
 	"gomatrix/runner/internal/build"
 	"gomatrix/runner/internal/claim"
 	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/report"
+	"gomatrix/runner/internal/progress"
 	"gomatrix/runner/internal/results"
 	"gomatrix/runner/internal/scheduler"
 	"gomatrix/runner/internal/toolchain"
@@ -42,6 +42,7 @@ func cmdRun(ctx context.Context, e *Env, args []string) int {
 	par := fs.Int("p", runtime.NumCPU(), "cores cells may use at once; a cell with GOMAXPROCS=n takes min(n, p)")
 	list := fs.Bool("list", false, "print the cells without building or running anything")
 	quiet := fs.Bool("q", false, "print only the summary, not a line per cell")
+	jsonOut := fs.Bool("json", false, "print one JSON event per line on stdout as the run goes (see go doc ./runner/internal/progress)")
 	rerun := fs.Bool("rerun", false, "run every cell again, even those whose inputs have not changed since a cached result")
 	var only filterFlag
 	fs.Var(&only, "only", "run only cells matching `key=value` (keys: case, version, gomaxprocs, godebug, goexperiment);\nrepeat the flag: the same key gives alternatives, different keys must all match")
@@ -87,10 +88,17 @@ Flags:
 		fmt.Fprintf(e.Stderr, "runner: %v\n", err)
 		return ExitUsage
 	}
-	mgr.Progress, mgr.IsTTY = e.Stderr, e.IsTTY
+	rep := progress.New(progress.Options{
+		Stderr: e.Stderr, Stdout: e.Stdout, IsTTY: e.IsTTY, JSON: *jsonOut, Quiet: *quiet, Getenv: e.Getenv,
+		FullReport: filepath.Join(*outDir, "index.html") + " and " + filepath.Join(*outDir, "results.json"),
+	})
+	// From here until rep.Finish, everything printed goes through rep, so
+	// a live status line on a terminal is cleared first.
+	stderr := rep.Writer()
+	mgr.Progress, mgr.IsTTY = stderr, e.IsTTY && e.Getenv("GITHUB_ACTIONS") != "true"
 	resolved, err := mgr.Resolve(ctx, m.Selectors())
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "runner: %v\n", err)
+		fmt.Fprintf(stderr, "runner: %v\n", err)
 		return ExitFailure
 	}
 	bySel := map[string][]toolchain.Toolchain{}
@@ -101,7 +109,7 @@ Flags:
 	for i, sel := range m.Versions {
 		for _, t := range bySel[sel] {
 			if t.Error != "" {
-				fmt.Fprintf(e.Stderr, "%s: versions[%d]: %s\n", m.VersionPos[i], i, t.Error)
+				fmt.Fprintf(stderr, "%s: versions[%d]: %s\n", m.VersionPos[i], i, t.Error)
 				status = ExitFailure
 			}
 		}
@@ -109,7 +117,7 @@ Flags:
 
 	cells, err := m.Expand(cases, bySel)
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "%v\n", err)
+		fmt.Fprintf(stderr, "%v\n", err)
 		return ExitUsage
 	}
 	if only.f != nil {
@@ -121,7 +129,7 @@ Flags:
 		}
 		cells = kept
 		if len(cells) == 0 {
-			fmt.Fprintf(e.Stderr, "runner: no cell matches the -only filters\nhint: 'runner -list' shows the cells\n")
+			fmt.Fprintf(stderr, "runner: no cell matches the -only filters\nhint: 'runner -list' shows the cells\n")
 			return ExitUsage
 		}
 	}
@@ -140,16 +148,18 @@ Flags:
 		}
 	}
 	if len(need) > 0 {
+		rep.FetchStarted(need)
 		got := map[string]toolchain.Toolchain{}
 		for _, t := range mgr.Ensure(ctx, need) {
+			rep.ToolchainFetched(t)
 			got[t.Version] = t
 			if t.Error != "" {
-				fmt.Fprintf(e.Stderr, "runner: %s: %s\n", t.Selector, t.Error)
+				fmt.Fprintf(stderr, "runner: %s: %s\n", t.Selector, t.Error)
 				status = ExitFailure
 			}
 		}
 		if ctx.Err() != nil {
-			fmt.Fprintf(e.Stderr, "runner: interrupted while fetching toolchains; nothing was run\n")
+			fmt.Fprintf(stderr, "runner: interrupted while fetching toolchains; nothing was run\n")
 			return ExitInterrupted
 		}
 		for i, t := range resolved {
@@ -178,7 +188,7 @@ Flags:
 		Matrix:     matrixInfo(m, cases, only.f),
 		Toolchains: resolved,
 	}
-	progress := &progress{w: e.Stderr, total: len(cells), quiet: *quiet}
+	rep.RunStarted(cells)
 	// Finished cells are written as they come (at most every 2s), marked
 	// incomplete, so a run that is killed outright still leaves them; the
 	// result cache then lets the next run resume instead of starting over.
@@ -197,19 +207,20 @@ Flags:
 		Rerun:     *rerun,
 
 		RebuildForExperiments: m.GOEXPERIMENTRebuild,
+		CellStarted:           rep.CellStarted,
 		CellDone: func(c *matrix.Cell, r *results.Cell) {
-			progress.cellDone(c, r)
+			rep.CellDone(c, r)
 			done[index[c]] = r
 			if time.Since(lastWrite) > 2*time.Second {
 				lastWrite = time.Now()
 				res.Cells = collect(done)
 				if err := writeResults(*outDir, res); err != nil {
-					fmt.Fprintf(e.Stderr, "runner: %v\n", err)
+					fmt.Fprintf(stderr, "runner: %v\n", err)
 				}
 			}
 		},
 		BuildDone: func(req build.Request, b build.Result) {
-			progress.buildDone(req, b)
+			rep.BuildDone(req, b)
 			res.Stats.Builds++
 			res.Stats.BuildMS += float64(b.Duration.Microseconds()) / 1000
 			res.Stats.BuildCPUMS += float64(b.CPU.Microseconds()) / 1000
@@ -229,6 +240,7 @@ Flags:
 	res.Claims = claim.Evaluate(m.Claims, res.Cells)
 	res.Finished = time.Now().UTC().Truncate(time.Second)
 	res.Complete = runErr == nil
+	rep.Finish(res)
 	if err := writeResults(*outDir, res); err != nil {
 		fmt.Fprintf(e.Stderr, "runner: %v\n", err)
 		return ExitFailure
@@ -237,8 +249,8 @@ Flags:
 	if res.Stats.Cached > 0 {
 		fromCache = fmt.Sprintf(" (%d from the result cache; -rerun runs them again)", res.Stats.Cached)
 	}
-	fmt.Fprintf(e.Stderr, "%d of %d cells in %.1fs%s: %s\nwrote %s and %s\n", len(res.Cells), len(cells), time.Since(start).Seconds(), fromCache,
-		summary(res.Cells), filepath.Join(*outDir, "results.json"), filepath.Join(*outDir, "results.md"))
+	fmt.Fprintf(e.Stderr, "%d of %d cells in %.1fs%s: %s\nwrote %s, %s and %s\n", len(res.Cells), len(cells), time.Since(start).Seconds(), fromCache,
+		summary(res.Cells), filepath.Join(*outDir, "results.json"), filepath.Join(*outDir, "results.md"), filepath.Join(*outDir, "index.html"))
 	if runErr != nil {
 		if errors.Is(runErr, context.Canceled) {
 			fmt.Fprintf(e.Stderr, "runner: interrupted: %d cells did not finish; the results are marked incomplete\n", len(cells)-len(res.Cells))
@@ -273,7 +285,14 @@ func writeResults(dir string, r *results.Results) error {
 	if err != nil {
 		return err
 	}
-	return results.WriteFile(filepath.Join(dir, "results.md"), md)
+	if err := results.WriteFile(filepath.Join(dir, "results.md"), md); err != nil {
+		return err
+	}
+	page, err := renderFormat("html", r)
+	if err != nil {
+		return err
+	}
+	return results.WriteFile(filepath.Join(dir, "index.html"), page)
 }
 
 func matrixInfo(m *matrix.Matrix, cases []*matrix.Case, f matrix.Filter) results.Matrix {
@@ -344,45 +363,4 @@ func summary(cells []results.Cell) string {
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s
-}
-
-// progress prints a line per finished cell and build.
-type progress struct {
-	w     io.Writer
-	total int
-	done  int
-	quiet bool
-}
-
-func (p *progress) cellDone(c *matrix.Cell, r *results.Cell) {
-	p.done++
-	if p.quiet {
-		return
-	}
-	detail := ""
-	switch {
-	case r.Outcome == results.Complete && r.CompleteMS != nil:
-		detail = report.FormatMS(*r.CompleteMS)
-	case r.Reason != "":
-		detail = firstLine(r.Reason)
-	}
-	if r.Runs > 1 {
-		detail = fmt.Sprintf("%d/%d %s", r.Counts[r.Outcome], r.Runs, detail)
-	}
-	fmt.Fprintf(p.w, "[%*d/%d] %-11s %s %s %s  %s\n", len(fmt.Sprint(p.total)), p.done, p.total, r.Outcome, c.Case.Name, versionLabel(c.Toolchain), c.Settings(), detail)
-}
-
-func (p *progress) buildDone(req build.Request, res build.Result) {
-	if p.quiet {
-		return
-	}
-	exp := ""
-	if req.GOEXPERIMENT != "" {
-		exp = " GOEXPERIMENT=" + req.GOEXPERIMENT
-	}
-	status := "built"
-	if res.Error != "" {
-		status = "build failed: " + firstLine(res.Error)
-	}
-	fmt.Fprintf(p.w, "%s %s with %s%s (%.1fs)\n", status, req.Case.Name, req.Toolchain.Version, exp, res.Duration.Seconds())
 }

@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+
+	"gomatrix/runner/internal/report"
+	"gomatrix/runner/internal/results"
+)
+
+// cmdDiff compares two results.json files: cells whose outcome changed
+// (new hangs first), cells added and removed, claims whose verdict
+// changed. Its exit status is 1 when something regressed — a cell that
+// completed now hangs, fails or does not build; a claim that held no
+// longer does; a cell of OLD (other than a skip) is missing from NEW —
+// so a scheduled workflow fails on a behaviour change between Go
+// releases. See report.Delta for the pairing of cells across runs.
+func cmdDiff(ctx context.Context, e *Env, args []string) int {
+	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
+	fs.SetOutput(e.Stderr)
+	format := fs.String("format", "text", "output `format`: text (a line per change) or markdown")
+	out := fs.String("o", "", "write to this `file` instead of standard output (atomically)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), `usage: runner diff [-format text|markdown] [-o FILE] OLD.json NEW.json
+
+Compares two runs' results: the cells whose outcome changed (new hangs
+first), the cells added and removed, the claims whose verdict changed.
+A cell of OLD is the same cell of NEW when case, Go version, GOMAXPROCS,
+GODEBUG and GOEXPERIMENT agree; otherwise, when they share a case,
+settings and versions entry and one cell of each run is left for them
+(">=1.13" now giving go1.26.9 where it gave go1.26.8), they are compared
+as the same cell with the toolchain moved.
+
+Regressions, precisely: %s.
+
+Exit status: 0 no regression; 1 at least one regression; 2 bad usage, or
+a file that cannot be read or written.
+
+Flags:
+`, report.RegressionDefinition)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return flagExit(err)
+	}
+	if fs.NArg() != 2 {
+		fmt.Fprintf(e.Stderr, "runner diff: want two results.json files, OLD and NEW, got %d arguments\nhint: runner diff old/results.json results/results.json\n", fs.NArg())
+		return ExitUsage
+	}
+	var render func(*bytes.Buffer, *report.Delta) error
+	switch *format {
+	case "text", "plain":
+		render = func(b *bytes.Buffer, d *report.Delta) error { return report.DiffText(b, d) }
+	case "markdown", "md":
+		render = func(b *bytes.Buffer, d *report.Delta) error { return report.DiffMarkdown(b, d) }
+	default:
+		fmt.Fprintf(e.Stderr, "runner diff: -format %s: unknown format\nhint: formats: text, markdown\n", *format)
+		return ExitUsage
+	}
+	var runs [2]*results.Results
+	for i, path := range fs.Args() {
+		r, err := results.Read(path)
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "runner diff: %v\n", err)
+			return ExitUsage
+		}
+		runs[i] = r
+	}
+	d := report.Diff(runs[0], runs[1])
+	d.OldName, d.NewName = fs.Arg(0), fs.Arg(1)
+	var buf bytes.Buffer
+	if err := render(&buf, d); err != nil {
+		fmt.Fprintf(e.Stderr, "runner diff: %v\n", err)
+		return ExitUsage
+	}
+	var err error
+	if *out == "" {
+		_, err = e.Stdout.Write(buf.Bytes())
+	} else {
+		err = results.WriteFile(*out, buf.Bytes())
+	}
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "runner diff: %v\n", err)
+		return ExitUsage
+	}
+	if n := d.Regressions(); n > 0 {
+		if *out != "" {
+			fmt.Fprintf(e.Stderr, "runner diff: %d regression(s); see %s\n", n, *out)
+		}
+		return ExitFailure
+	}
+	return ExitOK
+}

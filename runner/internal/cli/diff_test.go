@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var diffNew = filepath.Join("..", "report", "testdata", "results-new.json")
+
+func TestDiffRegressed(t *testing.T) {
+	code, out, stderr := runCmd(t, cmdDiff, reportFixture, diffNew)
+	if code != ExitFailure {
+		t.Fatalf("exit %d, want %d (regressed)\n%s%s", code, ExitFailure, out, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if !strings.HasPrefix(lines[3], "changed  busyloop go1.13.15 P=1 D=asyncpreemptoff=1 E=–: complete (flaky, 2/3) → hang  [regression]") {
+		t.Errorf("the first change is not the new hang:\n%s", out)
+	}
+	if !strings.HasSuffix(out, "; 4 regressions\n") {
+		t.Errorf("no tally of regressions:\n%s", out)
+	}
+}
+
+func TestDiffMarkdown(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "diff.md")
+	code, _, stderr := runCmd(t, cmdDiff, "-format", "markdown", "-o", out, reportFixture, diffNew)
+	if code != ExitFailure || !strings.Contains(stderr, "4 regression(s)") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil || !strings.HasPrefix(string(data), "# Changes between runs") || !strings.Contains(string(data), "| C1 |") {
+		t.Errorf("%v\n%s", err, data)
+	}
+}
+
+func TestDiffSame(t *testing.T) {
+	code, out, stderr := runCmd(t, cmdDiff, reportFixture, reportFixture)
+	if code != ExitOK || !strings.HasSuffix(out, "; no regression\n") {
+		t.Errorf("exit %d\n%s%s", code, out, stderr)
+	}
+	// Improvements alone do not fail: NEW → OLD turns hangs back into
+	// completes, but drops a cell of NEW that was not a skip.
+	code, out, _ = runCmd(t, cmdDiff, diffNew, reportFixture)
+	if code != ExitFailure || !strings.Contains(out, "removed  busyloop go1.26.9 P=1 D=asyncpreemptoff=1 E=–: was hang  [regression]") {
+		t.Errorf("reverse diff: exit %d\n%s", code, out)
+	}
+}
+
+func TestDiffUsageErrors(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{reportFixture}, "want two results.json files"},
+		{[]string{"-format", "html", reportFixture, diffNew}, "hint: formats: text, markdown"},
+		{[]string{reportFixture, filepath.Join(t.TempDir(), "missing.json")}, "read results"},
+	} {
+		code, _, stderr := runCmd(t, cmdDiff, tt.args...)
+		if code != ExitUsage || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%q: exit %d, stderr %q; want exit %d and %q", tt.args, code, stderr, ExitUsage, tt.want)
+		}
+	}
+	code, _, stderr := runCmd(t, cmdDiff, "-h")
+	if code != ExitOK || !strings.Contains(stderr, "Regressions, precisely: a regression is a cell whose outcome went from complete") {
+		t.Errorf("-h: exit %d\n%s", code, stderr)
+	}
+}

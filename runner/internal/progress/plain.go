@@ -1,0 +1,173 @@
+package progress
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"gomatrix/runner/internal/build"
+	"gomatrix/runner/internal/matrix"
+	"gomatrix/runner/internal/report"
+	"gomatrix/runner/internal/results"
+	"gomatrix/runner/internal/toolchain"
+)
+
+// plain prints a line per finished build and cell, and the claims'
+// verdicts at the end: lines that read well in a log and grep well.
+//
+//	built busyloop with go1.13.15 GOEXPERIMENT=preemptibleloops (2.1s)
+//	[ 3/48] hang        busyloop go1.13.15 P=1 D= E=  5/5 timeout after 1s
+//	claim C2 holds: holds on go1.13.15 (8 of 8 cells as expected)
+type plain struct {
+	mu    sync.Mutex
+	w     io.Writer
+	quiet bool
+	color bool
+	total int
+	done  int
+}
+
+func newPlain(o Options) *plain {
+	return &plain{w: o.Stderr, quiet: o.Quiet}
+}
+
+func (p *plain) FetchStarted([]toolchain.Toolchain)   {}
+func (p *plain) ToolchainFetched(toolchain.Toolchain) {}
+func (p *plain) CellStarted(*matrix.Cell)             {}
+func (p *plain) Writer() io.Writer                    { return p.w }
+
+func (p *plain) RunStarted(cells []*matrix.Cell) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.total = len(cells)
+}
+
+func (p *plain) BuildDone(req build.Request, res build.Result) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.quiet {
+		io.WriteString(p.w, buildLine(req, res, p.color)+"\n")
+	}
+}
+
+func (p *plain) CellDone(c *matrix.Cell, r *results.Cell) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done++
+	if !p.quiet {
+		io.WriteString(p.w, cellLine(p.done, p.total, c, r, p.color)+"\n")
+	}
+}
+
+func (p *plain) Finish(r *results.Results) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	io.WriteString(p.w, claimLines(r, p.color))
+}
+
+// cellLine is the line of a finished cell: its number, outcome, ID, and
+// the runs' counts and time to completion or reason.
+func cellLine(done, total int, c *matrix.Cell, r *results.Cell, color bool) string {
+	detail := ""
+	switch {
+	case r.Outcome == results.Complete && r.CompleteMS != nil:
+		detail = report.FormatMS(*r.CompleteMS)
+	case r.Reason != "":
+		detail = firstLine(r.Reason)
+	}
+	if r.Runs > 1 {
+		detail = strings.TrimSpace(fmt.Sprintf("%d/%d %s", r.Counts[r.Outcome], r.Runs, detail))
+	}
+	if r.Flaky {
+		detail += " (flaky)"
+	}
+	if r.Cached {
+		detail += " (cached)"
+	}
+	outcome := fmt.Sprintf("%-11s", r.Outcome)
+	if color {
+		outcome = paint(r.Outcome, outcome)
+	}
+	line := fmt.Sprintf("[%*d/%d] %s %s", len(fmt.Sprint(total)), done, total, outcome, cellID(c))
+	if detail = strings.TrimSpace(detail); detail != "" {
+		line += "  " + detail
+	}
+	return line
+}
+
+// buildLine is the line of a finished build.
+func buildLine(req build.Request, res build.Result, color bool) string {
+	exp := ""
+	if req.GOEXPERIMENT != "" {
+		exp = " GOEXPERIMENT=" + req.GOEXPERIMENT
+	}
+	if res.Error != "" {
+		failed := "build failed"
+		if color {
+			failed = paint(results.BuildError, failed)
+		}
+		return fmt.Sprintf("%s: %s with %s%s (%.1fs): %s", failed, req.Case.Name, req.Toolchain.Version, exp, res.Duration.Seconds(), firstLine(res.Error))
+	}
+	return fmt.Sprintf("built %s with %s%s (%.1fs)", req.Case.Name, req.Toolchain.Version, exp, res.Duration.Seconds())
+}
+
+// claimLines says each claim's verdict, a line each.
+func claimLines(r *results.Results, color bool) string {
+	var b strings.Builder
+	for _, c := range r.Claims {
+		v := c.Verdict
+		if color {
+			v = paintVerdict(v)
+		}
+		fmt.Fprintf(&b, "claim %s %s: %s\n", c.ID, v, c.Summary)
+	}
+	return b.String()
+}
+
+// cellID names a cell in lines and events: "busyloop go1.13.15 P=1 D= E=".
+func cellID(c *matrix.Cell) string {
+	return c.Case.Name + " " + versionLabel(c.Toolchain) + " " + c.Settings()
+}
+
+func versionLabel(t toolchain.Toolchain) string {
+	if t.Version == "" {
+		return t.Selector
+	}
+	return t.Version
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+// ANSI colours of outcomes and verdicts on a terminal.
+var colors = map[string]string{
+	results.Complete:   "32", // green
+	results.Hang:       "33", // yellow
+	results.Fail:       "31", // red
+	results.BuildError: "35", // magenta
+	results.Skip:       "2",  // dim
+	results.Holds:      "32",
+	results.Refuted:    "31",
+	results.Partly:     "33",
+	results.Flaky:      "35",
+	results.Untested:   "2",
+}
+
+func paint(key, s string) string {
+	if c, ok := colors[key]; ok {
+		return "\x1b[" + c + "m" + s + "\x1b[0m"
+	}
+	return s
+}
+
+func paintVerdict(v string) string { return paint(v, v) }
+
+// colorOK reports whether colour may be used on a terminal: NO_COLOR
+// (https://no-color.org) set to anything but "" forbids it, and so does
+// TERM=dumb.
+func colorOK(getenv func(string) string) bool {
+	return getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+}

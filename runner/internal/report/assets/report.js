@@ -1,0 +1,198 @@
+// The results page's behaviour: a cell's details on click (or from the
+// URL's #cell=N, so a cell can be linked to), and filtering by case and
+// outcome. Every text that came from a run is inserted with textContent,
+// never as markup: a case may print anything.
+(function () {
+  'use strict';
+  var cells = JSON.parse(document.getElementById('cell-data').textContent);
+  var grid = document.getElementById('grid');
+  var panel = document.getElementById('details');
+  var heading = document.getElementById('details-h');
+  var body = document.getElementById('details-body');
+  var current = -1;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  function section(title, note) {
+    var s = el('section', 'd-sec');
+    var h = el('h3', null, title);
+    if (note) h.appendChild(el('span', 'note', ' ' + note));
+    s.appendChild(h);
+    body.appendChild(s);
+    return s;
+  }
+
+  function block(parent, text, cls) {
+    var p = el('pre', cls, text);
+    p.tabIndex = 0; // scrollable with the keyboard
+    parent.appendChild(p);
+    return p;
+  }
+
+  function output(title, o) {
+    if (!o || (!o.head && !o.tail)) return;
+    var note = '(' + o.bytes + ' bytes' + (o.truncated ? ', truncated: head and tail kept' : '') + ')';
+    var s = section(title, note);
+    if (o.head) block(s, o.head);
+    if (o.tail) {
+      s.appendChild(el('p', 'cut', '… tail …'));
+      block(s, o.tail);
+    }
+  }
+
+  function cellLink(i) {
+    return grid.querySelector('a.cell[data-i="' + i + '"]');
+  }
+
+  function show(i) {
+    var c = cells[i];
+    if (!c) return;
+    current = i;
+    var t = c.text || {};
+    heading.textContent = c.id;
+    body.textContent = '';
+
+    var badge = el('p', 'badge o-' + c.outcome, c.outcome);
+    if (t.label && t.label !== c.outcome) badge.appendChild(el('span', null, ' · ' + t.label));
+    body.appendChild(badge);
+
+    var dl = el('dl');
+    function row(k, v) {
+      if (v === undefined || v === null || v === '') return;
+      dl.appendChild(el('dt', null, k));
+      dl.appendChild(el('dd', null, v));
+    }
+    row('reason', c.reason);
+    if (c.runs > 1) row('runs', c.runs + (t.counts ? ' (' + t.counts + ')' : ''));
+    if (c.flaky) row('flaky', 'the runs disagreed; the outcome is the majority');
+    if (c.exit_code !== undefined) row('exit code', c.exit_code);
+    row('signal', c.signal);
+    row('duration', t.duration);
+    row('time to completion', t.complete);
+    row('timeout', t.timeout);
+    row('build time', t.build);
+    row('go', c.go ? c.go + ' (versions entry ' + JSON.stringify(c.selector) + ')' : c.selector);
+    row('go line', c.go_line);
+    row('runtime version', c.runtime_version);
+    row('experiments', c.experiments);
+    row('toolchain variant', c.variant);
+    row('GOMAXPROCS', c.gomaxprocs || 'unset');
+    row('GODEBUG', c.godebug || 'unset');
+    row('GOEXPERIMENT', c.goexperiment || 'unset');
+    if (c.leftovers) row('leftover processes killed', c.leftovers);
+    row('fatal error', c.fatal_line);
+    if (c.cached) row('cached', 'taken from the result cache of an earlier run, not run again');
+    body.appendChild(dl);
+
+    if (c.inert && c.inert.length) {
+      var si = section('Settings that did not take effect');
+      var ul = el('ul');
+      c.inert.forEach(function (s) { ul.appendChild(el('li', null, s)); });
+      si.appendChild(ul);
+    }
+    if (c.claims && c.claims.length) {
+      var sc = section('Claims');
+      var ulc = el('ul', 'claims-of');
+      c.claims.forEach(function (r) {
+        var li = el('li', r.role === 'contradicting' ? 'contra' : null);
+        var a = el('a', null, r.id);
+        a.href = '#claim-' + r.id;
+        li.appendChild(a);
+        li.appendChild(document.createTextNode(' ' + r.role + ' (expected ' + r.expect + ')' + (r.detail ? ': ' + r.detail : '')));
+        ulc.appendChild(li);
+      });
+      sc.appendChild(ulc);
+    }
+    if (c.reproduce) {
+      var sr = section('Reproduce');
+      var pr = block(sr, c.reproduce, 'repro');
+      if (navigator.clipboard) {
+        var b = el('button', 'copy', 'copy');
+        b.type = 'button';
+        b.addEventListener('click', function () {
+          navigator.clipboard.writeText(c.reproduce).then(function () { b.textContent = 'copied'; }, function () { b.textContent = 'select and copy by hand'; });
+        });
+        sr.insertBefore(b, pr);
+      }
+    }
+    output('stdout', c.stdout);
+    output('stderr', c.stderr);
+    if (c.goroutine_dump) block(section('Goroutine dump', '(printed on SIGQUIT at the timeout)'), c.goroutine_dump);
+    if (c.build_output) block(section('Build output'), c.build_output);
+
+    var prev = grid.querySelector('a.cell.selected');
+    if (prev) prev.classList.remove('selected');
+    var link = cellLink(i);
+    if (link) link.classList.add('selected');
+    panel.hidden = false;
+    document.body.classList.add('has-details');
+    panel.scrollTop = 0;
+    panel.focus({ preventScroll: true });
+  }
+
+  function hide() {
+    var link = cellLink(current);
+    panel.hidden = true;
+    document.body.classList.remove('has-details');
+    if (link) {
+      link.classList.remove('selected');
+      link.focus({ preventScroll: true });
+    }
+    current = -1;
+    if (/^#cell=/.test(location.hash)) {
+      try {
+        history.replaceState(null, '', location.href.split('#')[0]);
+      } catch (e) {
+        // Some browsers refuse it on file:// URLs; the hash then stays.
+      }
+    }
+  }
+
+  function fromHash() {
+    var m = /^#cell=(\d+)$/.exec(location.hash);
+    if (m && (+m[1] !== current || panel.hidden)) show(+m[1]);
+  }
+
+  document.addEventListener('click', function (ev) {
+    var a = ev.target.closest && ev.target.closest('a[data-i]');
+    if (a) show(+a.getAttribute('data-i')); // the hash follows by the link
+  });
+  window.addEventListener('hashchange', fromHash);
+  document.getElementById('details-close').addEventListener('click', hide);
+  document.addEventListener('keydown', function (ev) {
+    if (ev.key === 'Escape' && !panel.hidden) hide();
+  });
+
+  // Filters: the case hides other cases' rows; an outcome unticked fades
+  // its cells, keeping the grid's shape.
+  var form = document.getElementById('filters');
+  var fCase = document.getElementById('f-case');
+  var status = document.getElementById('f-status');
+  form.addEventListener('submit', function (ev) { ev.preventDefault(); });
+  function applyFilter() {
+    var want = {};
+    form.querySelectorAll('input[name=outcome]').forEach(function (b) { want[b.value] = b.checked; });
+    var shown = 0;
+    var total = 0;
+    grid.querySelectorAll('tbody').forEach(function (tb) {
+      var caseOK = !fCase.value || tb.getAttribute('data-case') === fCase.value;
+      tb.hidden = !caseOK;
+      tb.querySelectorAll('a.cell').forEach(function (a) {
+        var ok = want[a.getAttribute('data-outcome')] !== false;
+        a.classList.toggle('filtered', !ok);
+        total++;
+        if (ok && caseOK) shown++;
+      });
+    });
+    status.textContent = shown === total ? total + ' cells' : shown + ' of ' + total + ' cells shown';
+  }
+  form.addEventListener('change', applyFilter);
+  applyFilter();
+  fromHash();
+  document.documentElement.setAttribute('data-ready', '1');
+})();

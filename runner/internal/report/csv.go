@@ -1,0 +1,103 @@
+package report
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+	"strings"
+
+	"gomatrix/runner/internal/results"
+)
+
+// csvColumns are the CSV header: the axes first, then every field a cell
+// records, named as in results.json (nested fields joined with "_").
+var csvColumns = []string{
+	"case", "selector", "go", "gomaxprocs", "godebug", "goexperiment",
+	"outcome", "reason", "runs", "counts", "flaky",
+	"exit_code", "signal", "duration_ms", "complete_ms", "timeout_ms", "build_ms",
+	"go_line", "runtime_version", "experiments", "variant", "inert", "leftovers", "fatal_line",
+	"cached", "claims",
+	"stdout_bytes", "stdout_truncated", "stdout_head", "stdout_tail",
+	"stderr_bytes", "stderr_truncated", "stderr_head", "stderr_tail",
+	"goroutine_dump", "build_output", "reproduce",
+}
+
+// CSV writes r as CSV (RFC 4180): a header, then one row per cell in the
+// order of results.json. Unset axes are empty (gomaxprocs too); absent
+// numbers are empty, not 0. counts is "complete=2 hang=1" (majority
+// first); inert joins its reasons with "; "; claims lists the claims that
+// name the cell, "C2:contradicting C5:excluded". Output excerpts keep
+// their newlines, quoted as CSV quotes them.
+func CSV(w io.Writer, r *results.Results) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvColumns); err != nil {
+		return err
+	}
+	ev := Evidence(r)
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		var claims []string
+		for _, ref := range ev[c.ID()] {
+			claims = append(claims, ref.Claim.ID+":"+ref.Role)
+		}
+		row := []string{
+			c.Case, c.Selector, c.Go, intOrEmpty(c.GOMAXPROCS), c.GODEBUG, c.GOEXPERIMENT,
+			c.Outcome, c.Reason, strconv.Itoa(c.Runs), countsText(c, "=", " "), boolText(c.Flaky),
+			intPtr(c.ExitCode), c.Signal, floatText(c.DurationMS), floatPtr(c.CompleteMS), strconv.FormatInt(c.TimeoutMS, 10), floatOrEmpty(c.BuildMS),
+			c.GoLine, c.RuntimeVersion, c.Experiments, c.Variant, strings.Join(c.Inert, "; "), intOrEmpty(c.Leftovers), c.FatalLine,
+			boolText(c.Cached), strings.Join(claims, " "),
+		}
+		row = append(row, outputFields(c.Stdout)...)
+		row = append(row, outputFields(c.Stderr)...)
+		row = append(row, c.GoroutineDump, c.BuildOutput, c.Reproduce)
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func outputFields(o *results.Output) []string {
+	if o == nil {
+		return []string{"", "", "", ""}
+	}
+	return []string{strconv.FormatInt(o.Bytes, 10), boolText(o.Truncated), o.Head, o.Tail}
+}
+
+func intOrEmpty(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+func intPtr(p *int) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.Itoa(*p)
+}
+
+func floatText(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func floatOrEmpty(f float64) string {
+	if f == 0 {
+		return ""
+	}
+	return floatText(f)
+}
+
+func floatPtr(p *float64) string {
+	if p == nil {
+		return ""
+	}
+	return floatText(*p)
+}
+
+func boolText(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}

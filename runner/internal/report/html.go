@@ -1,0 +1,481 @@
+package report
+
+import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gomatrix/runner/internal/results"
+)
+
+// The page's template, style and script, embedded so the report is one
+// self-contained file: no network, no CDN, works from file://.
+var (
+	//go:embed assets/index.html.tmpl
+	pageTemplate string
+	//go:embed assets/report.css
+	pageCSS string
+	//go:embed assets/report.js
+	pageJS string
+)
+
+var pageTmpl = template.Must(template.New("index.html").Parse(pageTemplate))
+
+// meanings explain outcomes in the legend.
+var meanings = map[string]string{
+	results.Complete:   "exited 0 or printed the awaited line (the time until it did)",
+	results.Hang:       "still running at the timeout",
+	results.Fail:       "non-zero exit, a signal, or no awaited line",
+	results.BuildError: "did not build with this toolchain and GOEXPERIMENT",
+	results.Skip:       "not run (outside the case's go constraint, or no toolchain)",
+}
+
+// htmlVerdictSymbols mark verdicts with characters every font has (the
+// page cannot count on an emoji font, as GitHub's Markdown can).
+var htmlVerdictSymbols = map[string]string{
+	results.Holds:    "✓",
+	results.Refuted:  "✗",
+	results.Partly:   "◐",
+	results.Flaky:    "≈",
+	results.Untested: "?",
+}
+
+// samples show in the legend what the grid's squares say.
+var samples = map[string]string{
+	results.Complete:   "12 ms",
+	results.Hang:       "hang",
+	results.Fail:       "exit 2",
+	results.BuildError: "build",
+	results.Skip:       "skip",
+}
+
+// HTML writes r as one self-contained HTML page (results/index.html): the
+// claims and their verdicts, then a heatmap — a row per case × version, a
+// column per GOMAXPROCS × GODEBUG × GOEXPERIMENT combination, a colour
+// and a word per outcome, flaky, inert and claim-contradicting cells
+// marked — with a legend, filters by case and outcome, and each cell's
+// details (exit, durations, output excerpts, goroutine dump, reproduce
+// command) shown on click or at the URL's #cell=N, N its index in
+// results.json.
+//
+// Everything a run recorded is untrusted text: the page is an
+// html/template, so text in the markup is escaped; the cells' details
+// travel as JSON in a <script type="application/json"> element, which the
+// script reads with textContent and inserts with textContent only; and a
+// Content-Security-Policy allows no script but the page's own (by hash)
+// and no network at all, so markup that slipped through would still not
+// run.
+func HTML(w io.Writer, r *results.Results) error {
+	page, err := newHTMLPage(r)
+	if err != nil {
+		return err
+	}
+	return pageTmpl.Execute(w, page)
+}
+
+type htmlPage struct {
+	Title, Meta, File string
+	Incomplete        bool
+	Counts            []htmlCount
+	Claims            []htmlClaim
+	Cases             []string // the filter's options, in row order
+	CaseInfo          []htmlCaseInfo
+	Toolchains        []htmlToolchain
+	Header            [][]htmlHead
+	Groups            []htmlGroup
+	Cells             []results.Cell
+	Data              template.JS
+	CSS               template.CSS
+	JS                template.JS
+	CSP               string
+}
+
+type htmlCount struct {
+	Outcome, Meaning string
+	Sample           string // what the grid shows for it
+	N                int
+}
+
+type htmlClaim struct {
+	ID, Claim, Source, Cells, Expect, Verdict, Symbol, Summary string
+	Lists                                                      []htmlList
+}
+
+type htmlList struct {
+	Title string
+	Items []htmlItem
+}
+
+// An htmlItem is a line of a claim's evidence; Index is the cell it
+// names (-1 when none is known), so the line links to its details.
+type htmlItem struct {
+	Text  string
+	Index int
+}
+
+type htmlCaseInfo struct {
+	Name, Dir, Go, Timeout, Description string
+	CompleteOn                          string // the output regexp; "" for exit 0
+}
+
+type htmlToolchain struct {
+	Selector, Version, Source, Error string
+}
+
+// An htmlHead is a header cell of the grid, spanning Span columns.
+type htmlHead struct {
+	Label, Title string
+	Span         int
+}
+
+// An htmlGroup is a case's rows, one <tbody>, so the case filter hides it
+// whole.
+type htmlGroup struct {
+	Case string
+	Rows []htmlRow
+}
+
+type htmlRow struct {
+	Case, Go string
+	Span     int // rows of the case, on its first row
+	Cells    []htmlCell
+}
+
+type htmlCell struct {
+	Index                    int // in r.Cells; -1: no cell in this column
+	Outcome, Label, Marks    string
+	Title                    string
+	Flaky, Inert, Unexpected bool
+}
+
+// htmlCellData is a cell's entry in the page's JSON: the cell as
+// results.json records it, its ID, the claims naming it, and its
+// durations formatted as the tables show them.
+type htmlCellData struct {
+	ID string `json:"id"`
+	*results.Cell
+	Claims []htmlCellClaim   `json:"claims,omitempty"`
+	Text   map[string]string `json:"text"`
+}
+
+type htmlCellClaim struct {
+	ID     string `json:"id"`
+	Role   string `json:"role"`
+	Expect string `json:"expect"`
+	Detail string `json:"detail,omitempty"`
+}
+
+func newHTMLPage(r *results.Results) (*htmlPage, error) {
+	p := &htmlPage{
+		Title:      "gomatrix results",
+		File:       r.Matrix.File,
+		Incomplete: !r.Complete,
+		Cells:      r.Cells,
+		CSS:        template.CSS(pageCSS),
+		JS:         template.JS(pageJS),
+	}
+	if r.Matrix.File != "" {
+		p.Title += " — " + r.Matrix.File
+	}
+	p.Meta = fmt.Sprintf("%d cells on %s/%s with %d CPUs, runner %s", len(r.Cells), r.Host.GOOS, r.Host.GOARCH, r.Host.CPUs, r.Runner)
+	if !r.Started.IsZero() {
+		p.Meta += ", started " + r.Started.UTC().Format("2006-01-02 15:04 UTC")
+		if !r.Finished.IsZero() {
+			p.Meta += fmt.Sprintf(", took %s", r.Finished.Sub(r.Started).Round(1e9))
+		}
+	}
+	if r.Matrix.Repeat > 1 {
+		p.Meta += fmt.Sprintf(", %d runs per cell", r.Matrix.Repeat)
+	}
+	if st := r.Stats; st.Builds+st.Runs+st.Cached > 0 {
+		p.Meta += fmt.Sprintf(" (%d builds, %d runs", st.Builds, st.Runs)
+		if st.Cached > 0 {
+			p.Meta += fmt.Sprintf(", %d from the result cache", st.Cached)
+		}
+		p.Meta += ")"
+	}
+	if len(r.Matrix.Filter) > 0 {
+		p.Meta += ", limited to " + strings.Join(r.Matrix.Filter, " ")
+	}
+	p.Meta += "."
+
+	counts := outcomeCounts(r.Cells)
+	for _, o := range results.Outcomes {
+		p.Counts = append(p.Counts, htmlCount{Outcome: o, Meaning: meanings[o], Sample: samples[o], N: counts[o]})
+	}
+
+	ids := map[string]int{}
+	idSet := map[string]bool{}
+	for i := range r.Cells {
+		ids[r.Cells[i].ID()] = i
+		idSet[r.Cells[i].ID()] = true
+	}
+	for _, c := range r.Claims {
+		hc := htmlClaim{ID: c.ID, Claim: c.Claim, Source: c.Source, Cells: c.Cells, Expect: c.Expect,
+			Verdict: c.Verdict, Symbol: htmlVerdictSymbols[c.Verdict], Summary: c.Summary}
+		for _, l := range []struct {
+			title string
+			lines []string
+		}{{"As expected", c.Holding}, {"Contradicting", c.Contradicting}, {"Flaky", c.Flaky}, {"Excluded", c.Excluded}} {
+			if len(l.lines) == 0 {
+				continue
+			}
+			list := htmlList{Title: l.title}
+			for _, line := range l.lines {
+				idx := -1
+				if id, _, ok := splitEvidence(line, idSet); ok {
+					idx = ids[id]
+				}
+				list.Items = append(list.Items, htmlItem{Text: line, Index: idx})
+			}
+			hc.Lists = append(hc.Lists, list)
+		}
+		p.Claims = append(p.Claims, hc)
+	}
+
+	for _, c := range r.Matrix.Cases {
+		ci := htmlCaseInfo{Name: c.Name, Dir: c.Dir, CompleteOn: c.CompleteOn, Go: c.Go, Timeout: c.Timeout, Description: oneLine(c.Description)}
+		if ci.CompleteOn == "exit" {
+			ci.CompleteOn = ""
+		}
+		p.CaseInfo = append(p.CaseInfo, ci)
+	}
+	for _, t := range r.Toolchains {
+		p.Toolchains = append(p.Toolchains, htmlToolchain{Selector: t.Selector, Version: t.Version, Source: t.Source, Error: firstLine(t.Error)})
+	}
+
+	ev := Evidence(r)
+	index := map[*results.Cell]int{}
+	for i := range r.Cells {
+		index[&r.Cells[i]] = i
+	}
+	table := NewTable(r)
+	p.Header = gridHeader(table)
+	for _, g := range groupRows(r, table) {
+		hg := htmlGroup{Case: g[0].Case}
+		for i, row := range g {
+			hr := htmlRow{Case: row.Case, Go: row.Go}
+			if i == 0 {
+				hr.Span = len(g)
+			}
+			for _, c := range row.Cells {
+				if c == nil {
+					hr.Cells = append(hr.Cells, htmlCell{Index: -1})
+					continue
+				}
+				hr.Cells = append(hr.Cells, gridCell(c, index[c], ev[c.ID()]))
+			}
+			hg.Rows = append(hg.Rows, hr)
+		}
+		p.Groups = append(p.Groups, hg)
+		p.Cases = append(p.Cases, hg.Case)
+	}
+
+	data := make([]htmlCellData, len(r.Cells))
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		d := htmlCellData{ID: c.ID(), Cell: c, Text: cellTexts(c)}
+		for _, ref := range ev[c.ID()] {
+			d.Claims = append(d.Claims, htmlCellClaim{ID: ref.Claim.ID, Role: ref.Role, Expect: ref.Claim.Expect, Detail: ref.Detail})
+		}
+		data[i] = d
+	}
+	// json.Marshal escapes <, > and & (and U+2028, U+2029) as \uXXXX, so
+	// the blob cannot end its <script> element or open a comment in it,
+	// whatever a case printed: it is safe to insert verbatim.
+	blob, err := json.Marshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("render html: %w", err)
+	}
+	p.Data = template.JS(blob)
+	p.CSP = fmt.Sprintf("default-src 'none'; script-src '%s'; style-src '%s'; img-src data:; base-uri 'none'; form-action 'none'",
+		cspHash(pageJS), cspHash(pageCSS))
+	return p, nil
+}
+
+// cspHash is the Content-Security-Policy source allowing an inline
+// element with exactly this content.
+func cspHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// gridHeader returns the grid's header rows: GOMAXPROCS, then GODEBUG,
+// then GOEXPERIMENT, each merging adjacent columns that share the values
+// of its axis and of the axes above it.
+func gridHeader(t *Table) [][]htmlHead {
+	type axes struct{ p, d, e string }
+	cols := make([]axes, len(t.Columns))
+	for i := range t.Columns {
+		for _, row := range t.Rows { // every column has a cell in some row
+			if c := row.Cells[i]; c != nil {
+				cols[i] = axes{"P=" + unsetDash(strconv.Itoa(c.GOMAXPROCS), c.GOMAXPROCS == 0), "D=" + unsetDash(c.GODEBUG, c.GODEBUG == ""),
+					"E=" + unsetDash(c.GOEXPERIMENT, c.GOEXPERIMENT == "")}
+				break
+			}
+		}
+	}
+	names := []string{"GOMAXPROCS", "GODEBUG", "GOEXPERIMENT"}
+	keys := []func(a axes) string{
+		func(a axes) string { return a.p },
+		func(a axes) string { return a.p + "\x00" + a.d },
+		func(a axes) string { return a.p + "\x00" + a.d + "\x00" + a.e },
+	}
+	labels := []func(a axes) string{
+		func(a axes) string { return a.p },
+		func(a axes) string { return a.d },
+		func(a axes) string { return a.e },
+	}
+	rows := make([][]htmlHead, 3)
+	for level := range 3 {
+		for i, a := range cols {
+			if i > 0 && keys[level](cols[i-1]) == keys[level](a) {
+				rows[level][len(rows[level])-1].Span++
+				continue
+			}
+			l := labels[level](a)
+			v := strings.TrimPrefix(l[1:], "=")
+			if v == "–" {
+				v = "unset"
+			}
+			rows[level] = append(rows[level], htmlHead{Label: l, Title: names[level] + " " + v, Span: 1})
+		}
+	}
+	return rows
+}
+
+// unsetDash is s, or "–" when the setting is unset.
+func unsetDash(s string, unset bool) string {
+	if unset {
+		return "–"
+	}
+	return s
+}
+
+// groupRows orders the table's rows case by case — cases in the matrix's
+// order, versions in the order they first appear — and groups them.
+func groupRows(r *results.Results, t *Table) [][]Row {
+	caseOrder := map[string]int{}
+	for i, c := range r.Matrix.Cases {
+		caseOrder[c.Name] = i
+	}
+	rows := append([]Row(nil), t.Rows...)
+	first := map[string]int{}
+	for i, row := range rows {
+		if _, ok := first[row.Case]; !ok {
+			first[row.Case] = i
+		}
+	}
+	rank := func(name string) (int, int) {
+		if i, ok := caseOrder[name]; ok {
+			return i, 0
+		}
+		return len(caseOrder), first[name]
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		a1, a2 := rank(rows[i].Case)
+		b1, b2 := rank(rows[j].Case)
+		if a1 != b1 {
+			return a1 < b1
+		}
+		return a2 < b2
+	})
+	var groups [][]Row
+	for i, row := range rows {
+		if i == 0 || rows[i-1].Case != row.Case {
+			groups = append(groups, nil)
+		}
+		groups[len(groups)-1] = append(groups[len(groups)-1], row)
+	}
+	return groups
+}
+
+// gridCell is a cell's square in the grid: a short label, marks for
+// flaky (~), inert (†) and contradicting a claim (!), and a title saying
+// it all in words.
+func gridCell(c *results.Cell, index int, refs []ClaimRef) htmlCell {
+	hc := htmlCell{Index: index, Outcome: c.Outcome, Label: shortLabel(c), Flaky: c.Flaky, Inert: len(c.Inert) > 0}
+	title := []string{c.ID() + ": " + c.Outcome}
+	if c.Outcome == results.Complete && c.CompleteMS != nil {
+		title[0] += " after " + FormatMS(*c.CompleteMS)
+	}
+	if c.Reason != "" {
+		title = append(title, firstLine(c.Reason))
+	}
+	if c.Runs > 1 {
+		title = append(title, fmt.Sprintf("%d runs: %s", c.Runs, countsText(c, " ", ", ")))
+	}
+	if c.Cached {
+		title = append(title, "taken from the result cache")
+	}
+	if c.Flaky {
+		hc.Marks += "~"
+		title = append(title, "flaky: the runs disagreed")
+	}
+	if hc.Inert {
+		hc.Marks += "†"
+		for _, in := range c.Inert {
+			title = append(title, "inert: "+in)
+		}
+	}
+	for _, ref := range refs {
+		if ref.Role == Contradicting {
+			if !hc.Unexpected {
+				hc.Marks += "!"
+			}
+			hc.Unexpected = true
+			title = append(title, "contradicts "+ref.Claim.ID+" (expected "+ref.Claim.Expect+")")
+		}
+	}
+	hc.Title = strings.Join(title, "\n")
+	return hc
+}
+
+// shortLabel is the text inside a grid square.
+func shortLabel(c *results.Cell) string {
+	switch c.Outcome {
+	case results.Complete:
+		if c.CompleteMS != nil {
+			return FormatMS(*c.CompleteMS)
+		}
+		return "ok"
+	case results.BuildError:
+		return "build"
+	case results.Fail:
+		if c.ExitCode != nil && *c.ExitCode != 0 {
+			return "exit " + strconv.Itoa(*c.ExitCode)
+		}
+		if c.Signal != "" {
+			return c.Signal
+		}
+	}
+	return c.Outcome
+}
+
+// cellTexts are the details' formatted values of a cell.
+func cellTexts(c *results.Cell) map[string]string {
+	t := map[string]string{"label": shortLabel(c)}
+	if c.Runs > 0 {
+		t["duration"] = FormatMS(c.DurationMS)
+	}
+	if c.CompleteMS != nil {
+		t["complete"] = FormatMS(*c.CompleteMS)
+	}
+	if c.TimeoutMS > 0 {
+		t["timeout"] = FormatMS(float64(c.TimeoutMS))
+	}
+	if c.BuildMS > 0 {
+		t["build"] = FormatMS(c.BuildMS)
+	}
+	if len(c.Counts) > 0 {
+		t["counts"] = countsText(c, " ", ", ")
+	}
+	return t
+}
