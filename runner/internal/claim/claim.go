@@ -148,7 +148,10 @@ func excluded(cl matrix.Claim, c *results.Cell) string {
 	case results.Skip:
 		return "skipped: " + c.Reason
 	case results.BuildError:
-		if cl.Expect.Outcome != results.BuildError {
+		// A build error says nothing about a claim on how the program
+		// behaves — unless the claim is about the GOEXPERIMENT the build
+		// failed with: then "it does not even build" contradicts it.
+		if cl.Expect.Outcome != results.BuildError && cl.Cells[matrix.KeyGOEXPERIMENT] == "" {
 			return "did not build: " + c.Reason
 		}
 	}
@@ -169,6 +172,9 @@ func excluded(cl matrix.Claim, c *results.Cell) string {
 // be judged when it cannot.
 func meets(e matrix.Expect, c *results.Cell, all []results.Cell) (ok bool, observed, why string) {
 	observed = c.Outcome
+	if c.Outcome == results.BuildError {
+		observed += ": " + c.Reason
+	}
 	if c.Outcome == results.Complete && c.CompleteMS != nil {
 		observed += fmt.Sprintf(" in %.1f ms", *c.CompleteMS)
 	}
@@ -250,6 +256,9 @@ func spans(vs, all []string) string {
 
 func firstReason(list []string) string {
 	_, why, _ := strings.Cut(list[0], ": ")
+	if r := []rune(why); len(r) > 90 {
+		why = string(r[:90]) + "…"
+	}
 	if len(list) > 1 {
 		return why + ", …"
 	}

@@ -34,6 +34,8 @@ func TestEvaluate(t *testing.T) {
 		cell("busy", "go1.26.8", 1, "", "preemptibleloops", results.Complete, 13),
 		flaky,
 		{Case: "busy", Selector: "1.99", GOMAXPROCS: 1, Outcome: results.Skip, Reason: "toolchain unavailable"},
+		{Case: "busy", Selector: "1.17", Go: "go1.17.13", GOMAXPROCS: 1, GOEXPERIMENT: "preemptibleloops", Outcome: results.BuildError, Reason: "internal compiler error: boom"},
+		{Case: "busy", Selector: "1.17", Go: "go1.17.13", GOMAXPROCS: 2, GOEXPERIMENT: "preemptibleloops", Outcome: results.BuildError, Reason: "internal compiler error: boom"},
 	}
 	tests := []struct {
 		claim   matrix.Claim
@@ -46,8 +48,12 @@ func TestEvaluate(t *testing.T) {
 			results.Holds, "holds on go1.13.15"},
 		{matrix.Claim{ID: "C3", Cells: matrix.Match{"case": "busy", "version": ">=1.14 <1.20", "godebug": "asyncpreemptoff=1"}, Expect: matrix.Expect{Outcome: "hang"}},
 			results.Partly, "holds on go1.14.15; contradicted on go1.16.15"},
+		// The experiment does not build on go1.17: that contradicts a claim about it.
 		{matrix.Claim{ID: "C5", Cells: matrix.Match{"case": "busy", "goexperiment": "preemptibleloops"}, Expect: matrix.Expect{Outcome: "complete"}},
-			results.Holds, "1 excluded: inert: GOEXPERIMENT=preemptibleloops"},
+			results.Partly, "holds on go1.26.8; contradicted on go1.17.13 (1 of 3 cells as expected; 1 excluded: inert: GOEXPERIMENT=preemptibleloops"},
+		// A claim that does not name the experiment is not about it.
+		{matrix.Claim{ID: "C5b", Cells: matrix.Match{"case": "busy", "gomaxprocs": "2"}, Expect: matrix.Expect{Outcome: "complete"}},
+			results.Holds, "1 excluded: did not build"},
 		{matrix.Claim{ID: "C6", Cells: matrix.Match{"case": "busy", "gomaxprocs": "1", "godebug": "", "goexperiment": "", "version": ">=1.14"}, Expect: matrix.Expect{Outcome: "complete", CompleteMS: &matrix.Range{Min: 9, Max: 25}}},
 			results.Partly, "contradicted on go1.26.8"},
 		{matrix.Claim{ID: "C7", Cells: matrix.Match{"case": "busy", "version": "go1.16.15"}, Expect: matrix.Expect{SameAs: "1.14"}},
