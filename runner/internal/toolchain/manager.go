@@ -1,51 +1,289 @@
 package toolchain
 
-// PLACEHOLDER: to be replaced entirely by the fetching implementation.
-// It resolves only "local" and absolute GOROOT paths.
-
 import (
 	"context"
-	"fmt"
+	"errors"
 	"io"
+	"net/http"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"gomatrix/runner/internal/gover"
 )
 
-// A Manager resolves `versions` selectors to toolchains and installs them.
+// A Manager resolves `versions` selectors to toolchains and installs the
+// ones missing. Its configuration comes from the environment (see
+// NewManager); the fields may be changed before first use.
 type Manager struct {
+	// CacheDir is the root of the runner's cache ($GOMATRIX_CACHE):
+	// toolchains/, sumdb/, downloads/, locks/ and the cached list of
+	// releases live under it.
 	CacheDir string
+	// Progress receives notes and download progress; nil discards them.
 	Progress io.Writer
-	IsTTY    bool
+	// IsTTY draws a progress bar per download on Progress instead of
+	// one line at the start and end of each.
+	IsTTY bool
+
+	// Proxies is GOPROXY, parsed.
+	Proxies []Proxy
+	// SumDB is GOSUMDB, parsed; nil when GOSUMDB=off.
+	SumDB *SumDB
+	// NoSumDB holds the module path patterns of GONOSUMDB (or, if that is
+	// unset, GOPRIVATE): modules matching are not verified.
+	NoSumDB string
+	// DLBase is GOMATRIX_DL_BASE: the URL release archives are fetched
+	// from by the "dl" source, ending in "/".
+	DLBase string
+	// DLIndex is the URL of go.dev's JSON list of releases (DefaultDLIndex),
+	// read when "dl" is a source; "" skips it.
+	DLIndex string
+	// Sources is GOMATRIX_SOURCES: which of "installed", "proxy" and "dl"
+	// are used, downloads tried in the order listed.
+	Sources []string
+	// SDKDir is golang.org/dl's directory, $HOME/sdk.
+	SDKDir string
+	// Offline is GOMATRIX_OFFLINE: no network at all; only the cached
+	// list of releases and installed toolchains are used.
+	Offline bool
+	// HTTP is the client for every request.
+	HTTP *http.Client
+	// Parallel bounds how many toolchains Ensure fetches at once.
+	Parallel int
+	// ListTTL is how long a fetched list of releases is trusted.
+	ListTTL time.Duration
+	// GOOS and GOARCH name the platform toolchains are fetched for.
+	GOOS, GOARCH string
+
+	now func() time.Time // the clock, for tests of the list's TTL
+
+	slotsOnce sync.Once
+	slots     chan struct{} // see writeSlots
 }
 
-// NewManager returns a Manager caching under cacheDir and configured from
-// the environment read by getenv (GOPROXY, GOSUMDB, ...).
+// writeSlots returns the tokens that bound how many files the manager's
+// extractions write at once: one per CPU.
+func (m *Manager) writeSlots() chan struct{} {
+	m.slotsOnce.Do(func() { m.slots = make(chan struct{}, runtime.GOMAXPROCS(0)) })
+	return m.slots
+}
+
+// NewManager returns a Manager caching under cacheDir, configured from
+// the environment variables getenv reads:
+//
+//	GOPROXY           proxies, with "," and "|" fallbacks (default https://proxy.golang.org,direct)
+//	GOSUMDB           checksum database (default sum.golang.org; off disables verification)
+//	GONOSUMDB         module patterns not verified (default GOPRIVATE)
+//	GOMATRIX_SOURCES  sources, in order (default installed,proxy,dl)
+//	GOMATRIX_DL_BASE  base URL of release archives (default https://dl.google.com/go/)
+//	GOMATRIX_OFFLINE  1: use only the cached list and installed toolchains
+//	HOME              golang.org/dl's $HOME/sdk (USERPROFILE on windows)
 func NewManager(cacheDir string, getenv func(string) string) (*Manager, error) {
-	return &Manager{CacheDir: cacheDir}, nil
+	if !filepath.IsAbs(cacheDir) {
+		abs, err := filepath.Abs(cacheDir)
+		if err != nil {
+			return nil, err
+		}
+		cacheDir = abs
+	}
+	m := &Manager{
+		CacheDir: cacheDir,
+		DLIndex:  DefaultDLIndex,
+		HTTP:     defaultHTTPClient(),
+		Parallel: 2,
+		ListTTL:  DefaultListTTL,
+		GOOS:     runtime.GOOS,
+		GOARCH:   runtime.GOARCH,
+	}
+	var err error
+	if m.Proxies, err = ParseGOPROXY(getenv("GOPROXY")); err != nil {
+		return nil, err
+	}
+	if m.SumDB, err = ParseGOSUMDB(getenv("GOSUMDB")); err != nil {
+		return nil, err
+	}
+	m.NoSumDB = getenv("GONOSUMDB")
+	if m.NoSumDB == "" {
+		m.NoSumDB = getenv("GOPRIVATE")
+	}
+	if m.Sources, err = ParseSources(getenv("GOMATRIX_SOURCES")); err != nil {
+		return nil, err
+	}
+	if m.DLBase, err = parseDLBase(getenv("GOMATRIX_DL_BASE")); err != nil {
+		return nil, err
+	}
+	if m.Offline, err = parseBool("GOMATRIX_OFFLINE", getenv("GOMATRIX_OFFLINE")); err != nil {
+		return nil, err
+	}
+	home := getenv("HOME")
+	if runtime.GOOS == "windows" {
+		home = getenv("USERPROFILE")
+	}
+	if home != "" {
+		m.SDKDir = filepath.Join(home, "sdk")
+	}
+	return m, nil
 }
 
-// Resolve expands selectors to toolchains, without downloading anything.
+func (m *Manager) clock() time.Time {
+	if m.now != nil {
+		return m.now()
+	}
+	return time.Now()
+}
+
+func (m *Manager) progress() *progress { return newProgress(m.Progress, m.IsTTY) }
+
+// Resolve expands selectors (see Select) into toolchains, without
+// downloading any: each gets Selector and Version, and GOROOT and Source
+// if it is installed already. "local" is the go command on PATH; an
+// absolute path is the GOROOT there. A selector that cannot be resolved
+// yields one Toolchain with Error set (a line naming the selector and the
+// list it was resolved against, then a hint line), and the rest go on.
+// Toolchains are in the order of the selectors, each selector's ascending
+// by version; a version a selector before already gave is dropped.
+//
+// The list of releases is fetched (or read from its cache) only if a
+// selector needs it. The error result is only for a cancelled ctx.
 func (m *Manager) Resolve(ctx context.Context, selectors []string) ([]Toolchain, error) {
-	var out []Toolchain
-	for _, s := range selectors {
+	prog := m.progress()
+	var (
+		out      []Toolchain
+		seen     = map[string]bool{}
+		loaded   bool
+		haveList bool
+		avail    []string
+		listFrom string // "the list from proxy.golang.org", for messages
+	)
+	load := func() {
+		if loaded {
+			return
+		}
+		loaded = true
+		l := m.releaseList(ctx, prog)
+		avail = append(l.versions(), m.installedVersions()...)
+		haveList = l != nil
+		if haveList {
+			listFrom = "the list from " + l.From
+			if age := m.clock().Sub(l.Fetched); age > m.ListTTL {
+				listFrom += " (cached " + age.Round(time.Minute).String() + " ago)"
+			}
+		} else {
+			listFrom = "the installed toolchains (no list of releases)"
+		}
+	}
+	add := func(t Toolchain) {
+		if t.Version != "" {
+			if seen[t.Version] {
+				return
+			}
+			seen[t.Version] = true
+		}
+		out = append(out, t)
+	}
+	for _, sel := range selectors {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		s := strings.TrimSpace(sel)
 		switch {
 		case s == "local":
 			t, err := Local(ctx)
 			if err != nil {
-				t = Toolchain{Selector: s, Error: err.Error()}
+				t = Toolchain{Selector: sel, Error: errorText(err)}
 			}
-			out = append(out, t)
+			t.Selector = sel
+			add(t)
+			continue
 		case filepath.IsAbs(s):
 			t, err := FromGOROOT(s)
 			if err != nil {
-				t.Error = err.Error()
+				t.Error = errorText(err)
 			}
-			out = append(out, t)
-		default:
-			out = append(out, Toolchain{Selector: s, Error: fmt.Sprintf("toolchain %s: release selectors are not supported yet", s)})
+			t.Selector = sel
+			add(t)
+			continue
+		}
+		load()
+		versions, err := Select(s, avail)
+		if err != nil && IsExact(s) && !haveList {
+			// With no list to check against, an exact version is taken
+			// on trust: fetching it will tell.
+			versions, err = []string{gover.Normalize(s)}, nil
+		}
+		if err != nil {
+			where := ""
+			if errors.Is(err, errNoMatch) {
+				where = " in " + listFrom
+			}
+			add(Toolchain{Selector: sel, Error: errorText(withHint(hintOf(err), err, "version %s: %s%s", s, lineOf(err), where))})
+			continue
+		}
+		for _, v := range versions {
+			t := Toolchain{Selector: sel, Version: v}
+			if dir, src, ok := m.installed(v); ok {
+				t.GOROOT, t.Source = dir, src
+			}
+			add(t)
 		}
 	}
-	return out, nil
+	return out, ctx.Err()
 }
 
-// Ensure installs every resolved toolchain that has no GOROOT yet.
-func (m *Manager) Ensure(ctx context.Context, tcs []Toolchain) []Toolchain { return tcs }
+// Ensure installs every toolchain in tcs that has a Version but no GOROOT
+// and no Error, at most m.Parallel at once, and returns tcs with GOROOT
+// and Source set, or Error (a line naming the version and each source
+// tried, then a hint) where it failed. The other toolchains are returned
+// as they were. A toolchain that is not installed whole is never used:
+// see install for how a crash at any point is survived.
+func (m *Manager) Ensure(ctx context.Context, tcs []Toolchain) []Toolchain {
+	out := slices.Clone(tcs)
+	prog := m.progress()
+	var db *checksumDB
+	if m.SumDB != nil {
+		db = m.newChecksumDB(ctx)
+	}
+	// Fetch each version once, however many entries name it.
+	first := map[string]int{}
+	var todo []int
+	for i, t := range out {
+		if t.GOROOT != "" || t.Error != "" || t.Version == "" {
+			continue
+		}
+		if dir, src, ok := m.installed(t.Version); ok {
+			out[i].GOROOT, out[i].Source = dir, src
+			continue
+		}
+		if _, ok := first[t.Version]; !ok {
+			first[t.Version] = i
+			todo = append(todo, i)
+		}
+	}
+	var g errgroup.Group
+	g.SetLimit(max(1, m.Parallel))
+	for _, i := range todo {
+		g.Go(func() error {
+			v := out[i].Version
+			dir, src, err := m.install(ctx, v, prog, db)
+			if err != nil {
+				out[i].Error = errorText(err)
+			} else {
+				out[i].GOROOT, out[i].Source = dir, src
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	for i, t := range out {
+		if j, ok := first[t.Version]; ok && j != i && t.GOROOT == "" && t.Error == "" {
+			out[i].GOROOT, out[i].Source, out[i].Error = out[j].GOROOT, out[j].Source, out[j].Error
+		}
+	}
+	return out
+}

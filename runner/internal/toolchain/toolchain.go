@@ -1,5 +1,3 @@
-// Package toolchain finds, fetches, verifies and caches Go toolchains, and
-// builds the clean environment every build and run of a toolchain uses.
 package toolchain
 
 import (
