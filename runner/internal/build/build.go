@@ -186,6 +186,12 @@ func (b *Builder) Build(ctx context.Context, r Request, procs int) (Result, erro
 		res.Error, res.ICE = classify(res.Output)
 		return res, nil
 	}
+	if isArchive(tmp) {
+		// go build -o of a package that is not main writes its archive.
+		os.Remove(tmp)
+		res.Error = "not a main package: go build wrote a package archive, not a program"
+		return res, nil
+	}
 	if err := os.Rename(tmp, bin); err != nil {
 		return res, fmt.Errorf("build %s: %w", r.Case.Name, err)
 	}
@@ -250,6 +256,19 @@ func readExperiments(bin string) (version, experiments string) {
 		}
 	}
 	return version, experiments
+}
+
+// isArchive reports whether the file at path is a Go package archive
+// ("!<arch>\n") rather than an executable.
+func isArchive(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	magic := make([]byte, 8)
+	n, _ := io.ReadFull(f, magic)
+	return string(magic[:n]) == "!<arch>\n"
 }
 
 func goLine(gomod string) (string, error) {

@@ -249,7 +249,7 @@ func TestRunInterrupted(t *testing.T) {
 	stderr := &syncBuffer{}
 	e := &Env{Stdout: &bytes.Buffer{}, Stderr: stderr, Getenv: testEnv(nil, nil).Getenv}
 	done := make(chan int)
-	go func() { done <- e.Main(ctx, []string{"-f", m, "-o", out}) }()
+	go func() { done <- e.Main(ctx, []string{"-f", m, "-o", out, "-rerun"}) }()
 	// Cancel once some cells have finished and hang cells are running.
 	deadline := time.Now().Add(2 * time.Minute)
 	for !strings.Contains(stderr.String(), "/12] ") && time.Now().Before(deadline) {
@@ -282,4 +282,17 @@ func TestRunInterrupted(t *testing.T) {
 		}
 	}
 	assertNoLeftovers(t)
+
+	// The next run resumes: the finished cells come from the result cache.
+	code, _, errOut := runMain(t, context.Background(), "-f", m, "-o", out)
+	if code != ExitOK {
+		t.Fatalf("resumed run: exit %d\n%s", code, errOut)
+	}
+	r2, err := results.Read(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r2.Complete || len(r2.Cells) != 12 || r2.Stats.Cached != len(r.Cells) {
+		t.Errorf("resumed run: complete %v, %d cells, %d cached, want 12 cells, %d cached", r2.Complete, len(r2.Cells), r2.Stats.Cached, len(r.Cells))
+	}
 }

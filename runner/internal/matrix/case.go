@@ -38,6 +38,7 @@ type Case struct {
 	BuildTimeout   time.Duration    // build_timeout; 0: the matrix's
 	Go             gover.Constraint // go: cells of other versions are skip
 	Repeat         int              // repeat; 0: the matrix's
+	MemoryLimit    int64            // memory_limit; 0: the matrix's
 	Env            []string         // env: for builds and runs of this case
 	Args           []string         // args: the program's arguments
 	Tags           []string         // tags: build tags
@@ -57,7 +58,7 @@ type Case struct {
 // CaseFile is the name of the optional per-case settings file.
 const CaseFile = "case.yaml"
 
-var caseKeys = []string{"description", "complete_on", "timeout", "build_timeout", "go", "repeat", "env", "args", "tags"}
+var caseKeys = []string{"description", "complete_on", "timeout", "build_timeout", "go", "repeat", "memory_limit", "env", "args", "tags"}
 
 // LoadCases finds the case directories m names and reads their
 // case.yaml files. A pattern that matches no directory is an error.
@@ -223,6 +224,8 @@ func (c *Case) parse(file string, data []byte) error {
 					c.Repeat = v
 				}
 			}
+		case "memory_limit":
+			c.MemoryLimit, _ = d.size(f.value, f.key)
 		case "env":
 			c.Env = d.env(f.value, f.key)
 		case "args", "tags":

@@ -284,6 +284,29 @@ func (d *decoder) boolean(n *yaml.Node, key string) (bool, bool) {
 	return n.Value == "true", true
 }
 
+var reSize = regexp.MustCompile(`^(\d+)\s*(B|KiB|MiB|GiB|TiB|KB|MB|GB|TB)$`)
+
+// size decodes a byte size such as "512MiB" or "2GiB".
+func (d *decoder) size(n *yaml.Node, key string) (int64, bool) {
+	const hint = `write a size such as "512MiB" or "2GiB"`
+	m := reSize.FindStringSubmatch(strings.TrimSpace(n.Value))
+	if n.Kind != yaml.ScalarNode || m == nil {
+		d.errorf(n, key, hint, "want a size, found %s", kindName(n))
+		return 0, false
+	}
+	v, err := strconv.ParseInt(m[1], 10, 64)
+	mult := map[string]int64{"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}[m[2]]
+	if err != nil || v <= 0 || v > (1<<62)/mult {
+		d.errorf(n, key, hint, "size %q is out of range", n.Value)
+		return 0, false
+	}
+	if v*mult < 1<<20 {
+		d.errorf(n, key, "a Go program needs a few MiB to start", "size %q is below 1 MiB", n.Value)
+		return 0, false
+	}
+	return v * mult, true
+}
+
 func (d *decoder) duration(n *yaml.Node, key string) (time.Duration, bool) {
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
 		d.errorf(n, key, `write a Go duration such as "500ms", "2s" or "1m30s"`, "want a duration, found %s", kindName(n))

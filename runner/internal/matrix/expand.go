@@ -26,7 +26,8 @@ type Cell struct {
 	Env          []string      // matrix env, then case env, then include env
 	Timeout      time.Duration // run timeout
 	BuildTimeout time.Duration
-	Repeat       int // runs of this cell
+	Repeat       int   // runs of this cell
+	MemoryLimit  int64 // bytes of resident memory a run may use
 	// Skip, when not empty, says why the cell is not run (the case's go
 	// constraint excludes the version, or the toolchain is unavailable).
 	Skip string
@@ -139,6 +140,7 @@ func (m *Matrix) appendCells(cells []*Cell, c *Case, tc toolchain.Toolchain, pro
 					Timeout:      pick(c.Timeout, m.Timeout),
 					BuildTimeout: pick(c.BuildTimeout, m.BuildTimeout),
 					Repeat:       pick(c.Repeat, m.Repeat),
+					MemoryLimit:  pick(c.MemoryLimit, pick(m.MemoryLimit, DefaultMemoryLimit())),
 				}
 				if keep != nil && !keep(cell) {
 					continue

@@ -39,7 +39,11 @@ type Matrix struct {
 	Timeout      time.Duration // timeout: run timeout of a cell
 	BuildTimeout time.Duration // build_timeout: timeout of one build
 	Repeat       int           // repeat: runs per cell
-	Env          []string      // env: KEY=VALUE for builds and runs
+	// MemoryLimit (memory_limit) bounds a cell's resident memory in
+	// bytes: past it the cell is stopped and recorded as fail. 0 means
+	// DefaultMemoryLimit.
+	MemoryLimit int64
+	Env         []string // env: KEY=VALUE for builds and runs
 	// GOEXPERIMENTRebuild (goexperiment_rebuild) rebuilds toolchains
 	// before go1.17, which read GOEXPERIMENT only when they are themselves
 	// built, once per experiment, so their goexperiment cells test it.
@@ -90,7 +94,7 @@ type Include struct {
 	Pos     Pos
 }
 
-var topKeys = []string{"versions", "gomaxprocs", "godebug", "goexperiment", "cases", "timeout", "build_timeout", "repeat", "env", "goexperiment_rebuild", "exclude", "include", "claims"}
+var topKeys = []string{"versions", "gomaxprocs", "godebug", "goexperiment", "cases", "timeout", "build_timeout", "repeat", "memory_limit", "env", "goexperiment_rebuild", "exclude", "include", "claims"}
 
 // Load reads and checks the matrix file at path.
 func Load(path string) (*Matrix, error) {
@@ -247,6 +251,8 @@ func Parse(file string, data []byte) (*Matrix, error) {
 			}
 		case "env":
 			m.Env = d.env(f.value, f.key)
+		case "memory_limit":
+			m.MemoryLimit, _ = d.size(f.value, f.key)
 		case "goexperiment_rebuild":
 			m.GOEXPERIMENTRebuild, _ = d.boolean(f.value, f.key)
 		case "exclude":

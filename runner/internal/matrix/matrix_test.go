@@ -31,6 +31,7 @@ cases: [cases/*, other]
 timeout: 1500ms
 build_timeout: 5m
 repeat: 3
+memory_limit: 512MiB
 env: {CGO_ENABLED: "1", FOO: bar}
 exclude:
   - {case: gosched, godebug: asyncpreemptoff=1}
@@ -49,6 +50,9 @@ include:
 	}
 	if m.Timeout != 1500*time.Millisecond || m.BuildTimeout != 5*time.Minute || m.Repeat != 3 {
 		t.Errorf("durations/repeat: %v %v %v", m.Timeout, m.BuildTimeout, m.Repeat)
+	}
+	if m.MemoryLimit != 512<<20 {
+		t.Errorf("memory_limit = %d", m.MemoryLimit)
 	}
 	if strings.Join(m.GODEBUG, "|") != "|asyncpreemptoff=1|panicnil=1,asynctimerchan=0" {
 		t.Errorf("godebug = %q", m.GODEBUG)
@@ -91,6 +95,8 @@ func TestParseErrors(t *testing.T) {
 		{"exclude unknown key", "exclude: [{cas: x}]\n", `m.yaml:1:12: exclude[0].cas: unknown key "cas"`},
 		{"exclude empty", "exclude: [{}]\n", `m.yaml:1:11: exclude[0]: empty entry would match every cell`},
 		{"include bad timeout", "include: [{case: x, timeout: soon}]\n", `m.yaml:1:30: include[0].timeout: "soon" is not a duration`},
+		{"bad size", "memory_limit: lots\n", `m.yaml:1:15: memory_limit: want a size, found the string "lots"`},
+		{"tiny size", "memory_limit: 10KiB\n", `memory_limit: size "10KiB" is below 1 MiB`},
 		{"repeat zero", "repeat: 0\n", `m.yaml:1:9: repeat: repeat must be between 1 and 1000`},
 		{"dup key", "timeout: 1s\ntimeout: 2s\n", `m.yaml:2:1: timeout: key "timeout" appears twice`},
 		{"top not a map", "- a\n- b\n", `m.yaml:1:1: want a mapping of keys to values, found a list`},

@@ -81,3 +81,38 @@ func TestCache(t *testing.T) {
 		t.Error("no runner id")
 	}
 }
+
+// A reader never sees a torn results file, whatever instant it reads at.
+func TestWriteFileNeverTorn(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "results.json")
+	big := &Results{Schema: SchemaVersion}
+	for i := range 2000 {
+		big.Cells = append(big.Cells, Cell{Case: strings.Repeat("x", i%50), Outcome: Complete})
+	}
+	docs := [][]byte{}
+	for _, r := range []*Results{{Schema: SchemaVersion}, big} {
+		data, _ := Marshal(r)
+		docs = append(docs, data)
+	}
+	WriteFile(p, docs[0])
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 200 {
+			if err := WriteFile(p, docs[i%2]); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for reads := 0; ; reads++ {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if _, err := Read(p); err != nil {
+			t.Fatalf("read %d: %v", reads, err)
+		}
+	}
+}

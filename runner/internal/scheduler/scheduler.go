@@ -261,7 +261,7 @@ func CellKey(c *matrix.Cell) string {
 	fmt.Fprintf(h, "case %s %s %q %q %q %q\n", cs.Dir, cs.Hash, complete, cs.CompleteStream, cs.Args, cs.Tags)
 	env := append([]string(nil), c.Env...)
 	sort.Strings(env)
-	fmt.Fprintf(h, "env %q\ncell %d %q %q %s %d\n", env, c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT, c.Timeout, c.Repeat)
+	fmt.Fprintf(h, "env %q\ncell %d %q %q %s %d %d\n", env, c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT, c.Timeout, c.Repeat, c.MemoryLimit)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -318,6 +318,7 @@ func (s *Scheduler) runOnce(ctx context.Context, c *matrix.Cell, b build.Result)
 		Timeout:        c.Timeout,
 		CompleteOn:     c.Case.CompleteOn,
 		CompleteStream: c.Case.CompleteStream,
+		MemoryLimit:    c.MemoryLimit,
 	}
 	rr, err := run.Cell(ctx, spec)
 	if err != nil {

@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"gomatrix/runner/internal/results"
+)
+
+// Cases at the edges: closed output, no main package, build tags, another
+// module path, a directory name made to break shells, unbounded memory,
+// unbounded output. Each is a cell outcome, never a runner crash.
+func TestEdgeCases(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs real programs")
+	}
+	out := t.TempDir()
+	code, _, stderr := runMain(t, context.Background(), "-f", "testdata/edge/matrix.yaml", "-o", out, "-rerun")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	r, err := results.Read(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells := byCase(t, r)
+	want := map[string]struct{ outcome, reason string }{
+		"closeout":      {results.Hang, "timeout"},
+		"notmain":       {results.BuildError, ""},
+		"tagged":        {results.BuildError, "build constraints exclude all Go files"},
+		"tagged-on":     {results.Complete, ""},
+		"othermod":      {results.Complete, ""},
+		"odd name;$(x)": {results.Complete, ""},
+		"alloc":         {results.Fail, "memory limit exceeded (256 MiB)"},
+		"printforever":  {results.Hang, "timeout"},
+	}
+	for name, w := range want {
+		c, ok := cells[name]
+		if !ok {
+			t.Errorf("no cell for %q", name)
+			continue
+		}
+		if c.Outcome != w.outcome || !strings.Contains(c.Reason, w.reason) {
+			t.Errorf("%s: %s (%s), want %s (%s)", name, c.Outcome, c.Reason, w.outcome, w.reason)
+		}
+	}
+	if c := cells["odd name;$(x)"]; c.Stdout == nil || c.Stdout.Head != "odd\n" || !strings.Contains(c.Reproduce, `'`) {
+		t.Errorf("odd name: stdout %+v, reproduce %s", c.Stdout, c.Reproduce)
+	}
+	if c := cells["printforever"]; c.Stdout == nil || !c.Stdout.Truncated || c.Stdout.Bytes < 10<<20 || len(c.Stdout.Head) > 64<<10 || len(c.Stdout.Tail) > 64<<10 {
+		t.Errorf("printforever: stdout %d bytes, truncated %v", c.Stdout.Bytes, c.Stdout.Truncated)
+	}
+	if c := cells["notmain"]; c.Reason == "" {
+		t.Error("notmain: no reason")
+	}
+	assertNoLeftovers(t)
+}
+
+// buildRunner builds the runner command for tests that need a real
+// process to signal or measure.
+func buildRunner(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "runner")
+	cmd := exec.Command("go", "build", "-o", bin, "gomatrix/runner")
+	cmd.Env = append(os.Environ(), "GOFLAGS=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build runner: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// SIGTERM to the runner: every cell process is stopped, the finished
+// cells are written, marked incomplete, exit status 130.
+func TestSIGTERM(t *testing.T) {
+	if testing.Short() || runtime.GOOS == "windows" {
+		t.Skip("signals a real runner process")
+	}
+	bin := buildRunner(t)
+	dir := t.TempDir()
+	abs, _ := filepath.Abs("testdata/cases")
+	m := filepath.Join(dir, "matrix.yaml")
+	os.WriteFile(m, []byte("versions: [local]\ngomaxprocs: [1, 2, 3]\ncases: ["+abs+"/exit0, "+abs+"/hang, "+abs+"/ignoreterm, "+abs+"/fork]\ntimeout: 20s\n"), 0o644)
+	cmd := exec.Command(bin, "-f", m, "-o", filepath.Join(dir, "out"), "-rerun")
+	cmd.Env = append(os.Environ(), "GOMATRIX_CACHE="+testCache)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until hang cells are running: some cell has finished and
+	// every build is done.
+	sc := bufio.NewScanner(stderr)
+	builds, finished := 0, 0
+	var log strings.Builder
+	for sc.Scan() {
+		line := sc.Text()
+		log.WriteString(line + "\n")
+		if strings.HasPrefix(line, "built ") {
+			builds++
+		}
+		if strings.Contains(line, "/12] ") {
+			finished++
+		}
+		if builds == 4 && finished >= 1 {
+			break
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	err := cmd.Wait()
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the runner took %v to stop after SIGTERM", d)
+	}
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != ExitInterrupted {
+		t.Fatalf("exit: %v, want status %d\n%s", err, ExitInterrupted, log.String())
+	}
+	r, err := results.Read(filepath.Join(dir, "out", "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Complete || len(r.Cells) < finished || len(r.Cells) >= 12 {
+		t.Errorf("results: complete %v, %d cells (%d reported finished)", r.Complete, len(r.Cells), finished)
+	}
+	assertNoLeftovers(t)
+}
+
+// A case that prints without end leaves the runner's memory small.
+func TestPrintForeverRSS(t *testing.T) {
+	if testing.Short() || runtime.GOOS != "linux" {
+		t.Skip("measures a real runner process on Linux")
+	}
+	bin := buildRunner(t)
+	dir := t.TempDir()
+	abs, _ := filepath.Abs("testdata/edge/cases/printforever")
+	m := filepath.Join(dir, "matrix.yaml")
+	// 5 s at ~1 GB/s: gigabytes through the runner.
+	os.WriteFile(m, []byte("versions: [local]\ncases: ["+abs+"]\ntimeout: 5s\n"), 0o644)
+	cmd := exec.Command(bin, "-q", "-f", m, "-o", filepath.Join(dir, "out"), "-rerun")
+	cmd.Env = append(os.Environ(), "GOMATRIX_CACHE="+testCache)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10 // KiB on Linux
+	r, err := results.Read(filepath.Join(dir, "out", "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := r.Cells[0]
+	t.Logf("printed %d MB; runner peak RSS %d MB", c.Stdout.Bytes>>20, rss>>20)
+	if c.Outcome != results.Hang || c.Stdout.Bytes < 200<<20 {
+		t.Errorf("cell %s with %d bytes of output", c.Outcome, c.Stdout.Bytes)
+	}
+	if rss > 100<<20 {
+		t.Errorf("runner peak RSS %d MB, want under 100 MB", rss>>20)
+	}
+}

@@ -1,0 +1,4 @@
+// Not a main package: build-error.
+package lib
+
+func F() int { return 1 }

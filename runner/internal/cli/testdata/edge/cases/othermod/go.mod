@@ -1,0 +1,3 @@
+module example.com/some/other/module
+
+go 1.21
