@@ -35,6 +35,9 @@ func Markdown(w io.Writer, r *results.Results) error {
 	p.printf("Matrix `%s` on %s/%s with %d CPUs, %d cells, run %s by runner %s.\n\n",
 		r.Matrix.File, r.Host.GOOS, r.Host.GOARCH, r.Host.CPUs, len(r.Cells), status, r.Runner)
 	p.printf("%s\n\n", countLine(r.Cells))
+	if n := cachedCount(r.Cells); n > 0 {
+		p.printf("%d of the %d cells were taken from the result cache, not run again (`-rerun` runs every cell).\n\n", n, len(r.Cells))
+	}
 
 	if len(r.Toolchains) > 0 {
 		p.printf("| selector | toolchain | source |\n|---|---|---|\n")
@@ -294,6 +297,9 @@ func notes(cells []results.Cell) []string {
 		for _, in := range c.Inert {
 			add("† "+in, c)
 		}
+		if c.Fragile != "" {
+			add("⚠️ fragile: complete, but "+strings.TrimPrefix(c.Fragile, "completed "), c)
+		}
 		var text string
 		switch c.Outcome {
 		case results.Fail, results.BuildError, results.Skip:
@@ -315,6 +321,16 @@ func notes(cells []results.Cell) []string {
 		out[i] = fmt.Sprintf("%s — %d cell(s): %s%s", escape(n.text), len(n.cells), escape(strings.Join(list, "; ")), more)
 	}
 	return out
+}
+
+func cachedCount(cells []results.Cell) int {
+	n := 0
+	for _, c := range cells {
+		if c.Cached {
+			n++
+		}
+	}
+	return n
 }
 
 func firstLine(s string) string {

@@ -165,6 +165,9 @@ type Cell struct {
 	Inert []string `json:"inert,omitempty"`
 
 	Reproduce string `json:"reproduce,omitempty"`
+	// Fragile is set when a complete cell took more than half of its
+	// timeout: a slower machine could have made it a hang.
+	Fragile string `json:"fragile,omitempty"`
 	// Cached is set when the result was taken from the result cache
 	// rather than run again (run -rerun runs every cell).
 	Cached bool `json:"cached,omitempty"`

@@ -359,6 +359,10 @@ func inert(c *matrix.Cell, b build.Result) []string {
 	return out
 }
 
+// FragileFraction is the share of its timeout after which a complete cell
+// is reported as fragile.
+const FragileFraction = 0.5
+
 // fold sets r's outcome from runs: the majority (ties go to the outcome
 // listed first in results.Outcomes), and reports the details of the first
 // run that had it.
@@ -388,6 +392,9 @@ func fold(r *results.Cell, runs []run.Result) {
 		if x.Outcome == results.Complete {
 			v := ms(x.CompletedAfter)
 			r.CompleteMS = &v
+			if r.TimeoutMS > 0 && v > FragileFraction*float64(r.TimeoutMS) {
+				r.Fragile = fmt.Sprintf("completed after %.0f%% of its %s timeout: on a slower or busier machine it could be a hang", 100*v/float64(r.TimeoutMS), time.Duration(r.TimeoutMS)*time.Millisecond)
+			}
 		}
 		r.Stdout, r.Stderr = output(x.Stdout), output(x.Stderr)
 		r.GoroutineDump, r.FatalLine = x.GoroutineDump, x.FatalLine
