@@ -2,11 +2,10 @@ package progress
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
+	"gomatrix/runner/internal/golden"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,42 +17,6 @@ import (
 	"gomatrix/runner/internal/results"
 	"gomatrix/runner/internal/toolchain"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v\nhint: go test ./runner/internal/progress -update", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test ./runner/internal/progress -update rewrites it):\n%s", name, diff(t, want, got))
-	}
-}
-
-func diff(t *testing.T, want, got []byte) string {
-	dir := t.TempDir()
-	a, b := filepath.Join(dir, "want"), filepath.Join(dir, "got")
-	os.WriteFile(a, want, 0o644)
-	os.WriteFile(b, got, 0o644)
-	out, err := exec.Command("diff", "-u", a, b).CombinedOutput()
-	if len(out) == 0 && err != nil {
-		return string(got)
-	}
-	return string(out)
-}
 
 // fakeClock starts at a fixed instant and moves a second per reading, so
 // timings in golden files are the same on every machine.
@@ -185,9 +148,9 @@ func TestReporters(t *testing.T) {
 			o.Refresh = -1
 			o.Width = func() int { return 72 }
 			replay(t, New(o), fixture(t))
-			golden(t, tt.name+".stderr", visible(stderr.Bytes()))
+			golden.Check(t, "testdata/"+tt.name+".stderr", visible(stderr.Bytes()))
 			if o.JSON {
-				golden(t, tt.name+".stdout", stdout.Bytes())
+				golden.Check(t, "testdata/"+tt.name+".stdout", stdout.Bytes())
 			} else if stdout.Len() > 0 {
 				t.Errorf("stdout without --json:\n%s", stdout.String())
 			}
@@ -196,7 +159,7 @@ func TestReporters(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				golden(t, tt.name+".summary.md", data)
+				golden.Check(t, "testdata/"+tt.name+".summary.md", data)
 			}
 		})
 	}
@@ -234,7 +197,7 @@ func TestGitHubInterleaved(t *testing.T) {
 		rep.CellDone(cells[i], &results.Cell{Outcome: results.Complete, Cached: true, Runs: 1})
 	}
 	rep.Finish(&results.Results{})
-	golden(t, "github-interleaved.stderr", stderr.Bytes())
+	golden.Check(t, "testdata/"+"github-interleaved.stderr", stderr.Bytes())
 }
 
 // New picks reporters from where the output goes.

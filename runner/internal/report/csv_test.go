@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"gomatrix/runner/internal/golden"
 	"testing"
 )
 
@@ -12,7 +13,7 @@ func TestCSVGolden(t *testing.T) {
 	if err := CSV(&buf, r); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "results.csv", buf.Bytes())
+	golden.Check(t, "testdata/"+"results.csv", buf.Bytes())
 
 	// It reads back: a header, then one row per cell with every column.
 	rows, err := csv.NewReader(&buf).ReadAll()

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"gomatrix/runner/internal/golden"
 	"testing"
 
 	"gomatrix/runner/internal/results"
@@ -15,11 +16,11 @@ func TestDiffGolden(t *testing.T) {
 	if err := DiffText(&text, d); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "diff.txt", text.Bytes())
+	golden.Check(t, "testdata/"+"diff.txt", text.Bytes())
 	if err := DiffMarkdown(&md, d); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "diff.md", md.Bytes())
+	golden.Check(t, "testdata/"+"diff.md", md.Bytes())
 
 	// busyloop go1.13.15 asyncpreemptoff complete→hang, busyloop local
 	// P=1 complete→hang, xss local P=2 complete→fail, and C1 holds→refuted;

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/xml"
+	"gomatrix/runner/internal/golden"
 	"strings"
 	"testing"
 )
@@ -13,7 +14,7 @@ func TestJUnitGolden(t *testing.T) {
 	if err := JUnit(&buf, r); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "junit.xml", buf.Bytes())
+	golden.Check(t, "testdata/"+"junit.xml", buf.Bytes())
 
 	// Well-formed XML (the escape in stderr is replaced, not copied), a
 	// failure exactly for each cell that contradicts a claim.

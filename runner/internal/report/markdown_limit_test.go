@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"gomatrix/runner/internal/golden"
 	"strings"
 	"testing"
 
@@ -48,7 +49,7 @@ func TestMarkdownLimitedCuts(t *testing.T) {
 			t.Errorf("limit %d: %d <details> but %d </details>", limit, o, c)
 		}
 		if limit == 2900 {
-			golden(t, "results-cut.md", buf.Bytes())
+			golden.Check(t, "testdata/"+"results-cut.md", buf.Bytes())
 		}
 	}
 }
