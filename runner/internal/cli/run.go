@@ -344,20 +344,11 @@ func versionLabel(t toolchain.Toolchain) string {
 }
 
 func summary(cells []results.Cell) string {
-	counts := map[string]int{}
-	for _, c := range cells {
-		counts[c.Outcome]++
-	}
-	var parts []string
-	for _, o := range results.Outcomes {
-		if counts[o] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", counts[o], o))
-		}
-	}
-	if len(parts) == 0 {
+	s := results.Tally(cells, func(o string, n int) string { return fmt.Sprintf("%d %s", n, o) }, ", ")
+	if s == "" {
 		return "none"
 	}
-	return strings.Join(parts, ", ")
+	return s
 }
 
 func firstLine(s string) string {

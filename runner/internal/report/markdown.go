@@ -259,20 +259,11 @@ func FormatMS(ms float64) string {
 }
 
 func countLine(cells []results.Cell) string {
-	counts := map[string]int{}
-	for _, c := range cells {
-		counts[c.Outcome]++
-	}
-	var parts []string
-	for _, o := range results.Outcomes {
-		if counts[o] > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d %s", symbols[o], counts[o], o))
-		}
-	}
-	if len(parts) == 0 {
+	s := results.Tally(cells, func(o string, n int) string { return fmt.Sprintf("%s %d %s", symbols[o], n, o) }, " · ")
+	if s == "" {
 		return "No cells."
 	}
-	return strings.Join(parts, " · ")
+	return s
 }
 
 // notes lists, once per distinct reason, why cells failed, did not build

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"gomatrix/runner/internal/toolchain"
@@ -179,6 +180,22 @@ type Output struct {
 	Tail      string `json:"tail,omitempty"`
 	Bytes     int64  `json:"bytes"`
 	Truncated bool   `json:"truncated,omitempty"`
+}
+
+// Tally counts cells by outcome and formats each non-zero count with
+// format, in the order of Outcomes, joined by sep; "" when there are none.
+func Tally(cells []Cell, format func(outcome string, n int) string, sep string) string {
+	counts := map[string]int{}
+	for _, c := range cells {
+		counts[c.Outcome]++
+	}
+	var parts []string
+	for _, o := range Outcomes {
+		if counts[o] > 0 {
+			parts = append(parts, format(o, counts[o]))
+		}
+	}
+	return strings.Join(parts, sep)
 }
 
 // Settings names a cell's runtime settings, as report columns do.
