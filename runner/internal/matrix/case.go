@@ -217,12 +217,8 @@ func (c *Case) parse(file string, data []byte) error {
 			}
 			c.Go = con
 		case "repeat":
-			if v, ok := d.integer(f.value, f.key); ok {
-				if v < 1 || v > 1000 {
-					d.errorf(f.value, f.key, "", "repeat must be between 1 and 1000, found %d", v)
-				} else {
-					c.Repeat = v
-				}
+			if v, ok := d.repeat(f.value, f.key); ok {
+				c.Repeat = v
 			}
 		case "memory_limit":
 			c.MemoryLimit, _ = d.size(f.value, f.key)

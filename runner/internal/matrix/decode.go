@@ -307,6 +307,16 @@ func (d *decoder) size(n *yaml.Node, key string) (int64, bool) {
 	return v * mult, true
 }
 
+// repeat decodes a repeat count, 1 to 1000.
+func (d *decoder) repeat(n *yaml.Node, key string) (int, bool) {
+	v, ok := d.integer(n, key)
+	if ok && (v < 1 || v > 1000) {
+		d.errorf(n, key, "", "repeat must be between 1 and 1000, found %d", v)
+		return 0, false
+	}
+	return v, ok
+}
+
 func (d *decoder) duration(n *yaml.Node, key string) (time.Duration, bool) {
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
 		d.errorf(n, key, `write a Go duration such as "500ms", "2s" or "1m30s"`, "want a duration, found %s", kindName(n))

@@ -242,12 +242,8 @@ func Parse(file string, data []byte) (*Matrix, error) {
 				m.BuildTimeout = v
 			}
 		case "repeat":
-			if v, ok := d.integer(f.value, f.key); ok {
-				if v < 1 || v > 1000 {
-					d.errorf(f.value, f.key, "", "repeat must be between 1 and 1000, found %d", v)
-				} else {
-					m.Repeat = v
-				}
+			if v, ok := d.repeat(f.value, f.key); ok {
+				m.Repeat = v
 			}
 		case "env":
 			m.Env = d.env(f.value, f.key)
