@@ -222,8 +222,17 @@ var (
 	reFirstError = regexp.MustCompile(`(?m)^(\S+\.go:\d+(:\d+)?: .*|go: .*|can't load package: .*|package .*|build .*: .*|.*no Go files.*|.*not a main package.*|.*cannot find main module.*)$`)
 )
 
+// reGOROOTPath matches the way the go command names a file of a cached
+// toolchain from the build directory ("../../../toolchains/go1.17.13/").
+var reGOROOTPath = regexp.MustCompile(`(\.\./)+(toolchains|variants)/[^/\s]+/`)
+
 // classify turns a failed build's output into a one-line reason.
 func classify(out string) (reason string, ice bool) {
+	reason, ice = classifyLines(out)
+	return reGOROOTPath.ReplaceAllString(reason, "$$GOROOT/"), ice
+}
+
+func classifyLines(out string) (reason string, ice bool) {
 	if m := reICE.FindString(out); m != "" {
 		return strings.TrimSpace(m), true
 	}
