@@ -35,6 +35,7 @@ func init() {
 		{"toolchains", "list, fetch or prune cached toolchains", cmdToolchains},
 		{"report", "render a results.json again (markdown, html, csv, junit, json)", cmdReport},
 		{"diff", "compare two results.json; exit status 1 when something regressed", cmdDiff},
+		{"bisect", "find the first release where a cell's outcome changes", cmdBisect},
 		{"help", "show help for a command", cmdHelp},
 	}
 }

@@ -180,9 +180,9 @@ func Parse(file string, data []byte) (*Matrix, error) {
 				m.GOMAXPROCS = append(m.GOMAXPROCS, v)
 			}
 		case "godebug", "goexperiment":
-			check := checkGODEBUG
+			check := CheckGODEBUG
 			if f.key == "goexperiment" {
-				check = checkGOEXPERIMENT
+				check = CheckGOEXPERIMENT
 			}
 			var vals []string
 			seen := map[string]bool{}
@@ -355,10 +355,10 @@ func checkSelector(s string) string {
 	return ""
 }
 
-// checkGODEBUG checks a godebug axis value: comma-separated key=value
+// CheckGODEBUG checks a godebug axis value: comma-separated key=value
 // settings. A bare key ("asyncpreemptoff") is silently ignored by the Go
 // runtime, so it is refused here rather than reported as a result.
-func checkGODEBUG(s string) (msg, hint string) {
+func CheckGODEBUG(s string) (msg, hint string) {
 	if s == "" {
 		return "", ""
 	}
@@ -383,10 +383,10 @@ func validGodebugKey(k string) bool {
 	return true
 }
 
-// checkGOEXPERIMENT checks a goexperiment axis value: comma-separated
+// CheckGOEXPERIMENT checks a goexperiment axis value: comma-separated
 // experiment names, each optionally prefixed "no". Whether a toolchain
 // knows the name is a per-cell fact (a build error), not a matrix error.
-func checkGOEXPERIMENT(s string) (msg, hint string) {
+func CheckGOEXPERIMENT(s string) (msg, hint string) {
 	if s == "" {
 		return "", ""
 	}
