@@ -6,10 +6,12 @@ results table.
 
 Usage:
 
-	go run ./runner [run] [-f matrix.yaml] [-o results] [-p N] [-list] [-q] [-rerun] [-only key=value]...
+	go run ./runner [run] [-f matrix.yaml] [-o results] [-p N] [-list] [-q] [-rerun] [-json] [-only key=value]...
 	go run ./runner versions [selector...]
 	go run ./runner toolchains list | fetch SELECTOR... | prune [--keep SELECTOR...] [--all]
-	go run ./runner report [-format FORMAT] [-o FILE] [results.json]
+	go run ./runner report [-format markdown|html|csv|junit|json] [-o FILE] [results.json]
+	go run ./runner diff [-format text|markdown] OLD.json NEW.json
+	go run ./runner bisect CASE [key=value...] [-from 1.13] [-to stable] [-linear[=minors]]
 	go run ./runner help [command]
 
 With no command, or a flag first, runner runs the matrix: it reads
@@ -17,8 +19,8 @@ matrix.yaml, resolves its toolchains (fetching from the Go module proxy,
 verified against the checksum database, those not yet cached), builds each
 case once per toolchain × GOEXPERIMENT in an environment built from scratch,
 runs every cell as its own process group with GOMAXPROCS and GODEBUG set,
-and writes results/results.json — the source of truth — and
-results/results.md. A cell that has not completed by its timeout is sent
+and writes results/results.json — the source of truth — with
+results/results.md and results/index.html rendered from it. A cell that has not completed by its timeout is sent
 SIGQUIT, and the goroutine dump the Go runtime prints is kept, before its
 process group is killed.
 
