@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"debug/buildinfo"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -45,9 +46,17 @@ type Request struct {
 
 // Key identifies the binary a request produces: requests with equal keys
 // share one build.
+//
+// The key covers everything that goes into the binary — the case's
+// files, the toolchain (its go command's size and modification time, so
+// a toolchain replaced in place is a new one), GOEXPERIMENT, env, tags —
+// so a binary built under a key can be reused by later runs.
 func (r Request) Key() string {
 	h := sha256.New()
-	fmt.Fprintf(h, "case %s\ngoroot %s\nversion %s\nexp %s\n", r.Case.Dir, r.Toolchain.GOROOT, r.Toolchain.Version, r.GOEXPERIMENT)
+	fmt.Fprintf(h, "case %s %s\ngoroot %s\nversion %s\nexp %s %v\n", r.Case.Dir, r.Case.Hash, r.Toolchain.GOROOT, r.Toolchain.Version, r.GOEXPERIMENT, r.Rebuild)
+	if st, err := os.Stat(r.Toolchain.Go()); err == nil {
+		fmt.Fprintf(h, "go %d %d\n", st.Size(), st.ModTime().UnixNano())
+	}
 	env := slices.Clone(r.Env)
 	slices.Sort(env)
 	for _, kv := range env {
@@ -82,6 +91,30 @@ type Result struct {
 	// Variant says when the case was built with a toolchain rebuilt with
 	// its GOEXPERIMENT: "go1.13.15 rebuilt with GOEXPERIMENT=preemptibleloops".
 	Variant string
+	// Cached is set when the binary of an earlier build with the same
+	// key was reused instead of running go build.
+	Cached bool
+}
+
+// stampFile records, beside a binary, the Result that built it; it is
+// written last, so a binary with a stamp is whole.
+const stampFile = "build.json"
+
+// reuse returns the Result of an earlier successful build in work.
+func reuse(work string) (Result, bool) {
+	data, err := os.ReadFile(filepath.Join(work, stampFile))
+	if err != nil {
+		return Result{}, false
+	}
+	var res Result
+	if json.Unmarshal(data, &res) != nil || res.Binary == "" {
+		return Result{}, false
+	}
+	if _, err := os.Stat(res.Binary); err != nil {
+		return Result{}, false
+	}
+	res.Cached, res.Duration, res.CPU = true, 0, 0
+	return res, true
 }
 
 // A Builder builds cases under a cache directory: build caches in
@@ -97,6 +130,9 @@ type Builder struct {
 func (b *Builder) Build(ctx context.Context, r Request, procs int) (Result, error) {
 	key := r.Key()
 	work := filepath.Join(b.CacheDir, "builds", key)
+	if res, ok := reuse(work); ok {
+		return res, nil
+	}
 	res := Result{Dir: r.Case.Dir}
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return res, fmt.Errorf("build %s: %w", r.Case.Name, err)
@@ -202,6 +238,10 @@ func (b *Builder) Build(ctx context.Context, r Request, procs int) (Result, erro
 		// compiler's own report is the evidence.
 		res.Experiments = variantExps
 	}
+	if stamp, err := json.Marshal(res); err == nil {
+		// Best effort: without a stamp the next run builds again.
+		writeAtomic(filepath.Join(work, stampFile), stamp)
+	}
 	return res, nil
 }
 
@@ -265,6 +305,15 @@ func readExperiments(bin string) (version, experiments string) {
 		}
 	}
 	return version, experiments
+}
+
+// writeAtomic writes data to path through a temporary file and a rename.
+func writeAtomic(path string, data []byte) error {
+	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // isArchive reports whether the file at path is a Go package archive

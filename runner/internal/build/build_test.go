@@ -1,6 +1,15 @@
 package build
 
-import "testing"
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"gomatrix/runner/internal/matrix"
+	"gomatrix/runner/internal/toolchain"
+)
 
 func TestClassify(t *testing.T) {
 	tests := []struct {
@@ -19,5 +28,47 @@ func TestClassify(t *testing.T) {
 		if reason != tt.reason || ice != tt.ice {
 			t.Errorf("classify(%q) = %q, %v; want %q, %v", tt.out, reason, ice, tt.reason, tt.ice)
 		}
+	}
+}
+
+func TestBuildReuse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds with the machine's Go")
+	}
+	tc, err := toolchain.Local(context.Background())
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := filepath.Join(t.TempDir(), "hello")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644)
+	c, err := matrix.LoadCase(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := os.Getenv("GOMATRIX_CACHE")
+	if cache == "" {
+		cache = t.TempDir()
+	}
+	b := &Builder{CacheDir: filepath.Join(cache, "build-reuse-test")}
+	defer os.RemoveAll(b.CacheDir)
+	req := Request{Case: c, Toolchain: tc, Timeout: 10 * time.Minute}
+	first, err := b.Build(context.Background(), req, 0)
+	if err != nil || first.Binary == "" || first.Cached {
+		t.Fatalf("first build: %+v, %v", first, err)
+	}
+	second, err := b.Build(context.Background(), req, 0)
+	if err != nil || !second.Cached || second.Binary != first.Binary || second.GoLine != first.GoLine {
+		t.Fatalf("second build: %+v, %v", second, err)
+	}
+	// Editing the case makes a new key: built again.
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() { println() }\n"), 0o644)
+	if c, err = matrix.LoadCase(dir); err != nil {
+		t.Fatal(err)
+	}
+	req.Case = c
+	third, err := b.Build(context.Background(), req, 0)
+	if err != nil || third.Cached || third.Binary == first.Binary {
+		t.Fatalf("build after an edit: %+v, %v", third, err)
 	}
 }

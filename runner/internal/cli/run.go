@@ -222,6 +222,9 @@ Flags:
 		BuildDone: func(req build.Request, b build.Result) {
 			rep.BuildDone(req, b)
 			res.Stats.Builds++
+			if b.Cached {
+				res.Stats.Reused++
+			}
 			res.Stats.BuildMS += float64(b.Duration.Microseconds()) / 1000
 			res.Stats.BuildCPUMS += float64(b.CPU.Microseconds()) / 1000
 		},

@@ -109,6 +109,9 @@ func buildLine(req build.Request, res build.Result, color bool) string {
 		}
 		return fmt.Sprintf("%s: %s with %s%s (%.1fs): %s", failed, req.Case.Name, req.Toolchain.Version, exp, res.Duration.Seconds(), firstLine(res.Error))
 	}
+	if res.Cached {
+		return fmt.Sprintf("built %s with %s%s (reused)", req.Case.Name, req.Toolchain.Version, exp)
+	}
 	return fmt.Sprintf("built %s with %s%s (%.1fs)", req.Case.Name, req.Toolchain.Version, exp, res.Duration.Seconds())
 }
 

@@ -52,7 +52,8 @@ type Results struct {
 // Stats are figures about a run as a whole.
 type Stats struct {
 	WallMS     float64 `json:"wall_ms"`      // from the first build to the last cell
-	Builds     int     `json:"builds"`       // go build invocations (failed ones included)
+	Builds     int     `json:"builds"`       // builds (failed ones included)
+	Reused     int     `json:"reused"`       // builds whose binary was reused from an earlier run
 	BuildMS    float64 `json:"build_ms"`     // their wall time, summed
 	BuildCPUMS float64 `json:"build_cpu_ms"` // their CPU time, compilers and linker included
 	Runs       int     `json:"runs"`         // processes run (repeats count)
