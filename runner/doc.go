@@ -7,6 +7,9 @@ results table.
 Usage:
 
 	go run ./runner [run] [-f matrix.yaml] [-o results] [-p N] [-list] [-q] [-rerun] [-json] [-only key=value]...
+	go run ./runner plan [-shards N] [-os runners] [-from results.json]
+	go run ./runner run -shard i/N [-plan-id ID]
+	go run ./runner merge [-o DIR] FILE|DIR...
 	go run ./runner versions [selector...]
 	go run ./runner toolchains list | fetch SELECTOR... | prune [--keep SELECTOR...] [--all]
 	go run ./runner report [-format markdown|html|csv|junit|json] [-o FILE] [results.json]

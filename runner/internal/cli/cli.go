@@ -31,6 +31,8 @@ var commands []command
 func init() {
 	commands = []command{
 		{"run", "build and run the matrix's cells and write the results (the default)", cmdRun},
+		{"plan", "split the matrix into shards: the strategy.matrix of a GitHub Actions workflow", cmdPlan},
+		{"merge", "merge the results of shards, or of several hosts, into one", cmdMerge},
 		{"versions", "show what version selectors resolve to", cmdVersions},
 		{"toolchains", "list, fetch or prune cached toolchains", cmdToolchains},
 		{"report", "render a results.json again (markdown, html, csv, junit, json)", cmdReport},

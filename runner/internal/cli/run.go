@@ -17,6 +17,7 @@ import (
 	"gomatrix/runner/internal/progress"
 	"gomatrix/runner/internal/results"
 	"gomatrix/runner/internal/scheduler"
+	"gomatrix/runner/internal/shard"
 	"gomatrix/runner/internal/toolchain"
 )
 
@@ -42,6 +43,9 @@ func cmdRun(ctx context.Context, e *Env, args []string) int {
 	par := fs.Int("p", runtime.NumCPU(), "cores cells may use at once; a cell with GOMAXPROCS=n takes min(n, p)")
 	list := fs.Bool("list", false, "print the cells without building or running anything")
 	quiet := fs.Bool("q", false, "print only the summary, not a line per cell")
+	shardFlag := fs.String("shard", "", "run only shard `i/N` of the plan 'runner plan' printed (with the same -f, -only and -from)")
+	planID := fs.String("plan-id", "", "with -shard: refuse to run unless the plan derived here has this `id` (the job's \"plan\")")
+	from := fs.String("from", "", "with -shard: the previous `results.json` the plan was priced from (runner plan -from)")
 	jsonOut := fs.Bool("json", false, "print one JSON event per line on stdout as the run goes (see go doc ./runner/internal/progress)")
 	rerun := fs.Bool("rerun", false, "run every cell again, even those whose inputs have not changed since a cached result")
 	var only filterFlag
@@ -133,6 +137,29 @@ Flags:
 			return ExitUsage
 		}
 	}
+	matrixHash, err := shard.Hash(m, cells)
+	if err != nil {
+		fmt.Fprintf(stderr, "runner: %v\n", err)
+		return ExitUsage
+	}
+	sourceHash, err := shard.SourceHash(m, cases, only.f)
+	if err != nil {
+		fmt.Fprintf(stderr, "runner: %v\n", err)
+		return ExitUsage
+	}
+	var shardInfo *results.Shard
+	if *shardFlag != "" {
+		p, sh, err := selectShard(m, cells, *shardFlag, *from, *planID)
+		if err != nil {
+			fmt.Fprintf(stderr, "runner run: %v\n", err)
+			return ExitUsage
+		}
+		cells = sh.Cells
+		shardInfo = &results.Shard{Index: sh.Spec.Index, Count: sh.Spec.Count, Plan: p.ID, Cells: sh.Keys(), Positions: sh.Positions}
+	} else if *from != "" || *planID != "" {
+		fmt.Fprintf(stderr, "runner run: -from and -plan-id go with -shard\n")
+		return ExitUsage
+	}
 	if *list {
 		return listCells(e.Stdout, cells)
 	}
@@ -186,6 +213,9 @@ Flags:
 		Started:    time.Now().UTC().Truncate(time.Second),
 		Host:       results.Host{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPUs: runtime.NumCPU()},
 		Matrix:     matrixInfo(m, cases, only.f),
+		MatrixHash: matrixHash,
+		SourceHash: sourceHash,
+		Shard:      shardInfo,
 		Toolchains: resolved,
 	}
 	rep.RunStarted(cells)

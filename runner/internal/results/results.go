@@ -38,9 +38,21 @@ type Results struct {
 	Finished time.Time `json:"finished"`
 	// Complete is false when the run was interrupted: Cells then holds
 	// only the cells that finished.
-	Complete   bool                  `json:"complete"`
-	Host       Host                  `json:"host"`
-	Matrix     Matrix                `json:"matrix"`
+	Complete bool   `json:"complete"`
+	Host     Host   `json:"host"`
+	Matrix   Matrix `json:"matrix"`
+	// MatrixHash identifies the resolved matrix: every cell with what
+	// decides its result (see shard.Hash); SourceHash the matrix as
+	// written, before its versions were resolved on this platform (see
+	// shard.SourceHash). runner merge refuses results whose SourceHash
+	// differs, or whose MatrixHash differs on one platform.
+	MatrixHash string `json:"matrix_hash,omitempty"`
+	SourceHash string `json:"source_hash,omitempty"`
+	// Shard is set when the run was one shard of a plan (run -shard).
+	Shard *Shard `json:"shard,omitempty"`
+	// Hosts lists, in results merged from several hosts (runner merge),
+	// each of them; Cell.OS says which one a cell ran on.
+	Hosts      []Host                `json:"hosts,omitempty"`
 	Toolchains []toolchain.Toolchain `json:"toolchains"`
 	// Stats says where the run's time went.
 	Stats Stats `json:"stats"`
@@ -89,6 +101,19 @@ type Claim struct {
 	Excluded      []string `json:"excluded,omitempty"`
 }
 
+// A Shard says which shard of a plan ('runner plan') a run was.
+type Shard struct {
+	Index int    `json:"index"` // 1-based
+	Count int    `json:"count"`
+	Plan  string `json:"plan"` // the plan's ID
+	// Cells are the keys of the cells the shard was to run
+	// ("exit0 go1.26.8 P=2 D=– E=– [local]", see shard.Key), and
+	// Positions the index of each in the whole matrix's order: runner
+	// merge names the cells missing and puts the cells back in order.
+	Cells     []string `json:"cells"`
+	Positions []int    `json:"positions"`
+}
+
 // Host describes the machine the cells ran on.
 type Host struct {
 	GOOS   string `json:"goos"`
@@ -131,6 +156,9 @@ type Cell struct {
 	GODEBUG      string `json:"godebug"`
 	GOEXPERIMENT string `json:"goexperiment"`
 	GoLine       string `json:"go_line,omitempty"`
+	// OS is the host the cell ran on, "linux/amd64", in results merged
+	// from several hosts (runner merge); empty otherwise.
+	OS string `json:"os,omitempty"`
 
 	Outcome string `json:"outcome"`
 	Reason  string `json:"reason,omitempty"`

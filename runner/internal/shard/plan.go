@@ -1,0 +1,336 @@
+package shard
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"gomatrix/runner/internal/gover"
+	"gomatrix/runner/internal/matrix"
+)
+
+// Options are the inputs of a plan besides the cells. A shard job must
+// be given the same ones as the plan job (in practice: the same -from
+// file) to re-derive the same plan; Plan.ID tells when it did not.
+type Options struct {
+	// Shards is the number of shards wanted; the plan has
+	// min(Shards, MaxJobs, number of cells).
+	Shards int
+	// History prices cells from a previous run; nil: from their timeouts.
+	History *History
+	// Model prices the work; nil: DefaultModel.
+	Model *Model
+}
+
+// A Plan assigns every cell of a matrix to exactly one shard.
+type Plan struct {
+	// ID identifies the assignment (and the matrix): two plans with the
+	// same ID run the same cells in the same shards.
+	ID string
+	// MatrixHash is Hash of the matrix planned.
+	MatrixHash string
+	Shards     []*Shard
+}
+
+// A Shard is the part of a plan one job runs.
+type Shard struct {
+	Spec Spec
+	// Cells are the shard's cells in matrix order; Positions their
+	// indexes in the cells the plan was made from.
+	Cells     []*matrix.Cell
+	Positions []int
+	// Versions are the toolchains the shard downloads, ascending; none
+	// for cells of local or GOROOT toolchains.
+	Versions []string
+	// Cost is the shard's expected wall time (see Model).
+	Cost time.Duration
+}
+
+// Keys returns the Key of each of the shard's cells.
+func (s *Shard) Keys() []string {
+	keys := make([]string, len(s.Cells))
+	for i, c := range s.Cells {
+		keys[i] = CellKey(c)
+	}
+	return keys
+}
+
+// New plans the cells of m (as expanded and filtered) into shards.
+//
+// The cells are ordered by toolchain, GOEXPERIMENT and case, so that the
+// cells sharing a download or a build are adjacent, and the sequence is
+// cut into min(opt.Shards, MaxJobs, cells) contiguous shards: a shard
+// then needs few toolchains (when there are more shards than toolchains,
+// at most two each). The cuts make the costliest shard as cheap as
+// contiguous shards allow (see sequence.cuts), then even out the others:
+// each boundary moves to wherever the larger of its two shards is
+// smallest, until none moves.
+func New(m *matrix.Matrix, cells []*matrix.Cell, opt Options) (*Plan, error) {
+	if len(cells) == 0 {
+		return nil, errors.New("plan: the matrix has no cells")
+	}
+	if opt.Shards < 1 {
+		return nil, fmt.Errorf("plan: %d shards: want at least 1", opt.Shards)
+	}
+	hash, err := Hash(m, cells)
+	if err != nil {
+		return nil, err
+	}
+	model := opt.Model
+	if model == nil {
+		model = &DefaultModel
+	}
+	items := make([]item, len(cells))
+	for i, c := range cells {
+		items[i] = newItem(i, c, opt.History, model, m.GOEXPERIMENTRebuild)
+	}
+	sortItems(items)
+
+	k := min(opt.Shards, MaxJobs, len(items))
+	seq := newSequence(items, model)
+	cuts := seq.cuts(k)
+	seq.smooth(cuts)
+
+	p := &Plan{MatrixHash: hash}
+	id := sha256.New()
+	fmt.Fprintf(id, "plan 1\n%s\n%d\n", hash, len(cuts)-1)
+	for j := range len(cuts) - 1 {
+		a, b := cuts[j], cuts[j+1]
+		s := &Shard{Spec: Spec{Index: j + 1, Count: len(cuts) - 1}, Cost: seq.cost(a, b)}
+		part := slices.Clone(items[a:b])
+		slices.SortFunc(part, func(x, y item) int { return cmp.Compare(x.pos, y.pos) })
+		for _, it := range part {
+			s.Cells = append(s.Cells, it.cell)
+			s.Positions = append(s.Positions, it.pos)
+			if v := it.keys[needDownload]; v != "" && !slices.Contains(s.Versions, v) {
+				s.Versions = append(s.Versions, v)
+			}
+			id.Write(strconv.AppendInt(nil, int64(it.pos), 10))
+			id.Write([]byte{' '})
+		}
+		slices.SortFunc(s.Versions, gover.Compare)
+		id.Write([]byte{'\n'})
+		p.Shards = append(p.Shards, s)
+	}
+	p.ID = hex.EncodeToString(id.Sum(nil))[:16]
+	return p, nil
+}
+
+// Shard returns the shard s names, checking that s is of this plan.
+func (p *Plan) Shard(s Spec) (*Shard, error) {
+	if s.Count != len(p.Shards) {
+		return nil, fmt.Errorf("shard %s: this matrix plans into %d shards, not %d\nhint: pass the shard value runner plan printed, and the same -from and -only flags", s, len(p.Shards), s.Count)
+	}
+	return p.Shards[s.Index-1], nil
+}
+
+// Costs returns the expected cost of the largest shard and the mean.
+func (p *Plan) Costs() (largest, mean time.Duration) {
+	var total time.Duration
+	for _, s := range p.Shards {
+		total += s.Cost
+		largest = max(largest, s.Cost)
+	}
+	return largest, total / time.Duration(len(p.Shards))
+}
+
+// sortItems orders cells so that those sharing a need are adjacent: by
+// toolchain (ascending version; unresolved ones last, by selector),
+// GOEXPERIMENT, case, env, then the other axes and matrix position.
+func sortItems(items []item) {
+	type tc struct{ version, selector string }
+	rank := map[tc]int{}
+	for _, it := range items {
+		rank[tc{it.cell.Toolchain.Version, it.cell.Toolchain.Selector}] = 0
+	}
+	tcs := slices.Collect(maps.Keys(rank))
+	slices.SortFunc(tcs, func(a, b tc) int {
+		if (a.version == "") != (b.version == "") {
+			if a.version == "" {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Or(gover.Compare(a.version, b.version), cmp.Compare(a.version, b.version), cmp.Compare(a.selector, b.selector))
+	})
+	for i, t := range tcs {
+		rank[t] = i
+	}
+	for i := range items {
+		t := items[i].cell.Toolchain
+		items[i].rank = rank[tc{t.Version, t.Selector}]
+	}
+	slices.SortFunc(items, func(a, b item) int {
+		ca, cb := a.cell, b.cell
+		return cmp.Or(
+			cmp.Compare(a.rank, b.rank),
+			cmp.Compare(ca.GOEXPERIMENT, cb.GOEXPERIMENT),
+			cmp.Compare(ca.Case.Name, cb.Case.Name),
+			cmp.Compare(a.keys[needBuild], b.keys[needBuild]), // env, for cells that run
+			cmp.Compare(ca.GOMAXPROCS, cb.GOMAXPROCS),
+			cmp.Compare(ca.GODEBUG, cb.GODEBUG),
+			cmp.Compare(a.pos, b.pos),
+		)
+	})
+}
+
+// A sequence prices contiguous runs of ordered items in constant time.
+type sequence struct {
+	n int
+	// prefix[i] is the cost of items[:i] as one shard, less the needs
+	// of the first cell that its predecessor in the order already paid.
+	prefix []time.Duration
+	// extra[i] is what a shard starting at item i pays on top of
+	// prefix: the needs of its first non-skip cell that the order had
+	// shared with the cell before; first[i] is that cell's index.
+	extra []time.Duration
+	first []int
+}
+
+func newSequence(items []item, m *Model) *sequence {
+	n := len(items)
+	s := &sequence{n: n, prefix: make([]time.Duration, n+1), extra: make([]time.Duration, n+1), first: make([]int, n+1)}
+	inc := make([]time.Duration, n)  // needs a cell pays after its predecessor
+	full := make([]time.Duration, n) // needs a cell pays when it starts a shard
+	prev := -1
+	for i, it := range items {
+		if !it.skip {
+			for k := range numNeeds {
+				if it.keys[k] == "" {
+					continue
+				}
+				full[i] += m.needCost(k)
+				if prev < 0 || items[prev].keys[k] != it.keys[k] {
+					inc[i] += m.needCost(k)
+				}
+			}
+			prev = i
+		}
+		s.prefix[i+1] = s.prefix[i] + it.run + inc[i]
+	}
+	next := n
+	s.first[n] = n
+	for i := n - 1; i >= 0; i-- {
+		if !items[i].skip {
+			next = i
+		}
+		s.first[i] = next
+		if next < n {
+			s.extra[i] = full[next] - inc[next]
+		}
+	}
+	return s
+}
+
+// cost is the expected cost of a shard of items[a:b].
+func (s *sequence) cost(a, b int) time.Duration {
+	c := s.prefix[b] - s.prefix[a]
+	if s.first[a] < b {
+		c += s.extra[a]
+	}
+	return c
+}
+
+// cuts returns the boundaries of at most k shards, 0 … n, none empty,
+// whose largest costs the least possible: the smallest capacity with
+// which packing the items in order, each shard as full as it allows,
+// needs no more than k shards (found by bisection). Packing leaves
+// the last shard small and may take fewer than k; the costliest shards
+// are then split in two until there are k (k ≤ n), so that a plan asked
+// for k shards always has exactly k, and a shard job re-deriving the
+// plan from "i/k" gets the same one.
+func (s *sequence) cuts(k int) []int {
+	var lo time.Duration // no shard can cost less than its costliest cell
+	for i := range s.n {
+		lo = max(lo, s.cost(i, i+1))
+	}
+	hi := s.cost(0, s.n)
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if len(s.pack(mid, k)) <= k+1 {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	cuts := s.pack(lo, k)
+	for len(cuts)-1 < k {
+		// The costliest shard that has two cells to split: there is
+		// one, since k ≤ n.
+		j, worst := -1, time.Duration(-1)
+		for i := 0; i+1 < len(cuts); i++ {
+			if c := s.cost(cuts[i], cuts[i+1]); cuts[i+1]-cuts[i] >= 2 && c > worst {
+				j, worst = i, c
+			}
+		}
+		if j < 0 {
+			break
+		}
+		x, _ := s.split(cuts[j], cuts[j+1])
+		cuts = slices.Insert(cuts, j+1, x)
+	}
+	return cuts
+}
+
+// pack returns the boundaries of shards packed in order, each as full as
+// capacity allows (a cell costlier than it alone), stopping once it has
+// more than k shards.
+func (s *sequence) pack(capacity time.Duration, k int) []int {
+	cuts := []int{0}
+	for a := 0; a < s.n && len(cuts) <= k+1; {
+		b := a + 1
+		for b < s.n && s.cost(a, b+1) <= capacity {
+			b++
+		}
+		cuts = append(cuts, b)
+		a = b
+	}
+	return cuts
+}
+
+// split returns where to cut items[a:b] (b-a ≥ 2) so that the larger
+// part costs least, and that cost.
+func (s *sequence) split(a, b int) (int, time.Duration) {
+	best, bestCost := a+1, time.Duration(math.MaxInt64)
+	for x := a + 1; x < b; x++ {
+		if c := max(s.cost(a, x), s.cost(x, b)); c < bestCost {
+			best, bestCost = x, c
+		}
+	}
+	return best, bestCost
+}
+
+// smooth moves each inner boundary to where the larger of its two shards
+// is smallest, sweeping until no boundary moves (or the work allowed is
+// spent: each sweep scans every item about twice).
+func (s *sequence) smooth(cuts []int) {
+	k := len(cuts) - 1
+	sweeps := max(8, min(4*k, 50_000_000/max(s.n, 1)))
+	for range sweeps {
+		moved := false
+		for j := 1; j < k; j++ {
+			a, b := cuts[j-1], cuts[j+1]
+			best := cuts[j]
+			bestCost := max(s.cost(a, best), s.cost(best, b))
+			for x := a + 1; x < b; x++ {
+				if c := max(s.cost(a, x), s.cost(x, b)); c < bestCost {
+					best, bestCost = x, c
+				}
+			}
+			if best != cuts[j] {
+				cuts[j] = best
+				moved = true
+			}
+		}
+		if !moved {
+			return
+		}
+	}
+}

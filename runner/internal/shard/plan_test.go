@@ -1,0 +1,404 @@
+package shard
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"gomatrix/runner/internal/matrix"
+	"gomatrix/runner/internal/results"
+	"gomatrix/runner/internal/toolchain"
+)
+
+func TestParseSpec(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want Spec
+		err  string
+	}{
+		{in: "1/1", want: Spec{1, 1}},
+		{in: "2/8", want: Spec{2, 8}},
+		{in: " 256/256 ", want: Spec{256, 256}},
+		{in: "0/3", err: "want 1 ≤ i ≤ N ≤ 256"},
+		{in: "4/3", err: "want 1 ≤ i ≤ N ≤ 256"},
+		{in: "1/257", err: "want 1 ≤ i ≤ N ≤ 256"},
+		{in: "3", err: "want i/N"},
+		{in: "a/b", err: "want i/N"},
+		{in: "", err: "want i/N"},
+	} {
+		got, err := ParseSpec(tt.in)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("ParseSpec(%q) = %v, %v; want error %q", tt.in, got, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want || got.String() != strings.TrimSpace(tt.in) {
+			t.Errorf("ParseSpec(%q) = %v (%s), %v; want %v", tt.in, got, got, err, tt.want)
+		}
+	}
+}
+
+// Every cell is in exactly one shard; shards are non-empty, in matrix
+// order, and there are min(N, 256, cells) of them.
+func TestPlanCoversEveryCellOnce(t *testing.T) {
+	m, cells := axes{versions: minors(20, 23), cases: 3, procs: []int{1, 2}, exps: []string{"", "x"}}.expand(t)
+	for _, n := range []int{1, 2, 3, 5, 7, 47, 48, 49, 1000} {
+		p := mustPlan(t, m, cells, Options{Shards: n})
+		if want := min(n, MaxJobs, len(cells)); len(p.Shards) != want {
+			t.Errorf("%d shards asked, %d cells: got %d shards, want %d", n, len(cells), len(p.Shards), want)
+		}
+		seen := make([]int, len(cells))
+		for i, s := range p.Shards {
+			if s.Spec != (Spec{i + 1, len(p.Shards)}) {
+				t.Errorf("shard %d: spec %v", i, s.Spec)
+			}
+			if len(s.Cells) == 0 || len(s.Cells) != len(s.Positions) {
+				t.Errorf("shard %s: %d cells, %d positions", s.Spec, len(s.Cells), len(s.Positions))
+			}
+			if !slices.IsSorted(s.Positions) {
+				t.Errorf("shard %s: cells not in matrix order: %v", s.Spec, s.Positions)
+			}
+			for j, pos := range s.Positions {
+				seen[pos]++
+				if cells[pos] != s.Cells[j] {
+					t.Errorf("shard %s: position %d is not its cell", s.Spec, pos)
+				}
+			}
+		}
+		for pos, n := range seen {
+			if n != 1 {
+				t.Errorf("%d shards: cell %s is in %d shards", len(p.Shards), CellKey(cells[pos]), n)
+			}
+		}
+	}
+}
+
+// The plan job and a shard job plan independently: the same inputs give
+// the same plan, cell for cell.
+func TestPlanIsDeterministic(t *testing.T) {
+	ax := axes{versions: minors(13, 26), cases: 4, procs: []int{1, 2, 4}, debugs: []string{"", "a=1"}, exps: []string{"", "x"}, rebuild: true}
+	m1, cells1 := ax.expand(t)
+	m2, cells2 := ax.expand(t) // expanded again, as by another process
+	for _, n := range []int{1, 3, 10, 100} {
+		a := mustPlan(t, m1, cells1, Options{Shards: n})
+		b := mustPlan(t, m2, cells2, Options{Shards: n})
+		if a.ID != b.ID || a.MatrixHash != b.MatrixHash {
+			t.Fatalf("%d shards: plans %s and %s of one matrix", n, a.ID, b.ID)
+		}
+		for i := range a.Shards {
+			if !slices.Equal(a.Shards[i].Keys(), b.Shards[i].Keys()) {
+				t.Errorf("%d shards: shard %d differs", n, i+1)
+			}
+		}
+		if c := mustPlan(t, m1, cells1, Options{Shards: n + 1}); c.ID == a.ID {
+			t.Errorf("plans of %d and %d shards share ID %s", n, n+1, a.ID)
+		}
+	}
+}
+
+// Cells of one toolchain stay together: with as many shards as an even
+// split of toolchains, each shard has its own; with more shards than
+// toolchains, a shard has at most two and the downloads add up to at
+// most toolchains + shards - 1.
+func TestPlanGroupsToolchains(t *testing.T) {
+	versions := minors(17, 24)
+	m, cells := axes{versions: versions, cases: 5, procs: []int{1, 2}, debugs: []string{"", "a=1", "b=1"}}.expand(t)
+	p := mustPlan(t, m, cells, Options{Shards: 4})
+	for i, s := range p.Shards {
+		if want := versions[2*i : 2*i+2]; !slices.Equal(s.Versions, want) {
+			t.Errorf("4 shards of 8 toolchains: shard %s has %v, want %v", s.Spec, s.Versions, want)
+		}
+	}
+	for _, n := range []int{8, 12, 16, 40, 200} {
+		p := mustPlan(t, m, cells, Options{Shards: n})
+		downloads := 0
+		for _, s := range p.Shards {
+			downloads += len(s.Versions)
+			if len(s.Versions) > 2 {
+				t.Errorf("%d shards: shard %s downloads %v", n, s.Spec, s.Versions)
+			}
+		}
+		if downloads > len(versions)+n-1 {
+			t.Errorf("%d shards: %d downloads in all, want at most %d", n, downloads, len(versions)+n-1)
+		}
+		if n == 8 || n == 16 {
+			for _, s := range p.Shards {
+				if len(s.Versions) != 1 {
+					t.Errorf("%d shards of 8 toolchains: shard %s has %v", n, s.Spec, s.Versions)
+				}
+			}
+		}
+	}
+}
+
+// Local toolchains and GOROOT paths are not downloaded: a shard of them
+// needs no cache.
+func TestPlanLocalNeedsNoDownload(t *testing.T) {
+	m, cells := axes{versions: []string{"go1.26.8"}, selector: "local", cases: 3}.expand(t)
+	p := mustPlan(t, m, cells, Options{Shards: 2})
+	for _, s := range p.Shards {
+		if len(s.Versions) != 0 {
+			t.Errorf("shard %s of local cells downloads %v", s.Spec, s.Versions)
+		}
+	}
+	for _, sel := range []string{"/usr/lib/go-1.22", `C:\go`, "D:/sdk/go1.22"} {
+		if needsDownload(sel, "go1.22.12") {
+			t.Errorf("needsDownload(%q) = true", sel)
+		}
+	}
+	if !needsDownload("1.22", "go1.22.12") || needsDownload("1.99", "") {
+		t.Error("needsDownload of a release selector")
+	}
+}
+
+// A cell costs its runs (half the timeout each, or what a previous run
+// took; a hang its whole timeout), weighted by the cores it takes.
+func TestCellCost(t *testing.T) {
+	c := func(procs, repeat int, version string) *matrix.Cell {
+		return &matrix.Cell{Case: &matrix.Case{Name: "busy"}, Toolchain: toolchain.Toolchain{Selector: "1.22", Version: version},
+			GOMAXPROCS: procs, Timeout: 10 * time.Second, Repeat: repeat}
+	}
+	prev := func(outcome string, ms float64) *History {
+		cell := resultCell(c(1, 1, "go1.22.11"), outcome)
+		cell.DurationMS = ms
+		return NewHistory(&results.Results{Cells: []results.Cell{cell}})
+	}
+	model := &Model{Cores: 4}
+	for _, tt := range []struct {
+		name string
+		cell *matrix.Cell
+		h    *History
+		want time.Duration
+	}{
+		{"unknown, every core", c(0, 1, "go1.22.11"), nil, 5 * time.Second},
+		{"unknown, GOMAXPROCS=1 of 4 cores", c(1, 1, "go1.22.11"), nil, 1250 * time.Millisecond},
+		{"unknown, GOMAXPROCS=8 > 4 cores", c(8, 1, "go1.22.11"), nil, 5 * time.Second},
+		{"unknown, 3 repeats", c(2, 3, "go1.22.11"), nil, 7500 * time.Millisecond},
+		{"hung before: its timeout", c(1, 1, "go1.22.11"), prev(results.Hang, 10500), 2500 * time.Millisecond},
+		{"completed in 40ms", c(1, 1, "go1.22.11"), prev(results.Complete, 40), 10 * time.Millisecond},
+		{"did not build: no runs", c(1, 1, "go1.22.11"), prev(results.BuildError, 0), 0},
+		{"skipped before: unknown", c(1, 1, "go1.22.11"), prev(results.Skip, 0), 1250 * time.Millisecond},
+		{"hung on the previous patch release", c(1, 2, "go1.22.12"), prev(results.Hang, 10500), 5 * time.Second},
+	} {
+		if got := newItem(0, tt.cell, tt.h, model, false).run; got != tt.want {
+			t.Errorf("%s: cost %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// Cells that hung before cost their timeout: the shards holding them get
+// fewer cells.
+func TestPlanBalancesHistory(t *testing.T) {
+	m, cells := axes{versions: []string{"go1.26.8"}, selector: "local", cases: 8, procs: []int{1, 2, 3, 4}, timeout: 10 * time.Second}.expand(t)
+	prev := &results.Results{}
+	for _, c := range cells {
+		rc := resultCell(c, results.Complete)
+		if c.Case.Name == "case00" {
+			rc.Outcome, rc.DurationMS = results.Hang, 10_000
+		}
+		prev.Cells = append(prev.Cells, rc)
+	}
+	even := mustPlan(t, m, cells, Options{Shards: 4})
+	for _, s := range even.Shards {
+		if len(s.Cells) != 8 {
+			t.Errorf("without history, cells cost alike: shard %s has %d cells of 32", s.Spec, len(s.Cells))
+		}
+	}
+	p := mustPlan(t, m, cells, Options{Shards: 4, History: NewHistory(prev)})
+	for _, s := range p.Shards {
+		hangs := 0
+		for _, c := range s.Cells {
+			if c.Case.Name == "case00" {
+				hangs++
+			}
+		}
+		if hangs > 0 && len(s.Cells) > 5 || s.Cells[len(s.Cells)-1].Case.Name == "case07" && len(s.Cells) < 20 {
+			t.Errorf("with history: shard %s has %d cells, %d of which hung", s.Spec, len(s.Cells), hangs)
+		}
+	}
+	if largest, mean := p.Costs(); largest > mean*3/2 {
+		t.Errorf("largest shard %v, mean %v", largest, mean)
+	}
+}
+
+func TestPlanShardOfOtherCount(t *testing.T) {
+	m, cells := axes{versions: minors(20, 22), cases: 2}.expand(t)
+	p := mustPlan(t, m, cells, Options{Shards: 3})
+	if _, err := p.Shard(Spec{1, 5}); err == nil || !strings.Contains(err.Error(), "plans into 3 shards, not 5") {
+		t.Errorf("Shard(1/5) of 3 shards: %v", err)
+	}
+	if s, err := p.Shard(Spec{3, 3}); err != nil || s != p.Shards[2] {
+		t.Errorf("Shard(3/3) = %v, %v", s, err)
+	}
+	if _, err := New(m, nil, Options{Shards: 3}); err == nil {
+		t.Error("New of no cells: no error")
+	}
+	if _, err := New(m, cells, Options{Shards: 0}); err == nil {
+		t.Error("New of 0 shards: no error")
+	}
+}
+
+func TestStrategy(t *testing.T) {
+	m, cells := axes{versions: minors(21, 22), cases: 2}.expand(t)
+	p := mustPlan(t, m, cells, Options{Shards: 2})
+	st, err := NewStrategy(p.Jobs(Runner{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := st.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(string(data), "\n") != 1 || !strings.HasSuffix(string(data), "\n") {
+		t.Errorf("not one line: %q", data)
+	}
+	var back struct {
+		Include []map[string]any `json:"include"`
+	}
+	if err := json.Unmarshal(data, &back); err != nil || len(back.Include) != 2 {
+		t.Fatalf("%s: %v", data, err)
+	}
+	j := st.Include[0]
+	if j.Shard != "1/2" || j.Plan != p.ID || j.Versions != "go1.21.5" || j.CacheKey != "go1.21.5" || j.Artifact != "results-1-of-2" || j.Cells != 2 || j.OS != "" {
+		t.Errorf("job 1: %+v", j)
+	}
+	if _, ok := back.Include[0]["os"]; ok {
+		t.Errorf("job without runners has an os: %s", data)
+	}
+	if !strings.HasPrefix(j.Name, "1/2 go1.21.5, 2 cells, ~") {
+		t.Errorf("name %q", j.Name)
+	}
+
+	st, err = NewStrategy(slices.Concat(p.Jobs(ubuntu), p.Jobs(windows)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	artifacts := map[string]bool{}
+	for _, j := range st.Include {
+		artifacts[j.Artifact] = true
+	}
+	if j := st.Include[3]; len(st.Include) != 4 || len(artifacts) != 4 || j.OS != "windows-latest" || j.Platform != "windows/amd64" || !strings.HasPrefix(j.Name, "windows-latest 2/2") {
+		t.Errorf("2 shards × 2 runners: %+v", st.Include)
+	}
+	var many []Job
+	for range 129 {
+		many = append(many, p.Jobs(ubuntu)...)
+	}
+	if _, err := NewStrategy(many); err == nil {
+		t.Errorf("%d jobs: no error", len(many))
+	}
+
+	if got := cacheKey(nil); got != "none" {
+		t.Errorf("cacheKey(nil) = %q", got)
+	}
+	if got := cacheKey(minors(1, 30)); len(got) > 100 || !strings.HasPrefix(got, "go1.1.5..go1.30.5-") {
+		t.Errorf("cacheKey of 30 versions = %q", got)
+	}
+}
+
+// The hash changes with anything that changes a cell's result, and not
+// with where things are installed or how a checkout ends its lines.
+func TestHash(t *testing.T) {
+	dir := t.TempDir()
+	write := func(content string) {
+		if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("package main\n\nfunc main() {}\n")
+	build := func(edit func(m *matrix.Matrix, c *matrix.Cell)) string {
+		cs := &matrix.Case{Name: "c", Dir: dir, Files: []string{"main.go"}}
+		m := &matrix.Matrix{}
+		c := &matrix.Cell{Case: cs, Toolchain: toolchain.Toolchain{Selector: "stable", Version: "go1.26.8", GOROOT: "/a"},
+			GOMAXPROCS: 1, Timeout: time.Second, BuildTimeout: time.Minute, Repeat: 1}
+		if edit != nil {
+			edit(m, c)
+		}
+		h, err := Hash(m, []*matrix.Cell{c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	base := build(nil)
+	same := map[string]func(*matrix.Matrix, *matrix.Cell){
+		"GOROOT":        func(m *matrix.Matrix, c *matrix.Cell) { c.Toolchain.GOROOT = `C:\hostedtoolcache\go` },
+		"source":        func(m *matrix.Matrix, c *matrix.Cell) { c.Toolchain.Source = "proxy" },
+		"matrix file":   func(m *matrix.Matrix, c *matrix.Cell) { m.File = "other/matrix.yaml" },
+		"case location": func(m *matrix.Matrix, c *matrix.Cell) { c.Case.Rel = "elsewhere" },
+	}
+	for name, edit := range same {
+		if build(edit) != base {
+			t.Errorf("%s changes the hash", name)
+		}
+	}
+	differ := map[string]func(*matrix.Matrix, *matrix.Cell){
+		"version":      func(m *matrix.Matrix, c *matrix.Cell) { c.Toolchain.Version = "go1.26.9" },
+		"gomaxprocs":   func(m *matrix.Matrix, c *matrix.Cell) { c.GOMAXPROCS = 2 },
+		"godebug":      func(m *matrix.Matrix, c *matrix.Cell) { c.GODEBUG = "a=1" },
+		"goexperiment": func(m *matrix.Matrix, c *matrix.Cell) { c.GOEXPERIMENT = "x" },
+		"timeout":      func(m *matrix.Matrix, c *matrix.Cell) { c.Timeout = 2 * time.Second },
+		"repeat":       func(m *matrix.Matrix, c *matrix.Cell) { c.Repeat = 5 },
+		"env":          func(m *matrix.Matrix, c *matrix.Cell) { c.Env = []string{"X=1"} },
+		"case args":    func(m *matrix.Matrix, c *matrix.Cell) { c.Case.Args = []string{"-n"} },
+		"rebuild":      func(m *matrix.Matrix, c *matrix.Cell) { m.GOEXPERIMENTRebuild = true },
+	}
+	for name, edit := range differ {
+		if build(edit) == base {
+			t.Errorf("%s does not change the hash", name)
+		}
+	}
+	write("package main\r\n\r\nfunc main() {}\r\n")
+	if build(nil) != base {
+		t.Error("CRLF line endings change the hash")
+	}
+	write("package main\n\nfunc main() { println() }\n")
+	if build(nil) == base {
+		t.Error("editing the case does not change the hash")
+	}
+	os.Remove(filepath.Join(dir, "main.go"))
+	if _, err := Hash(&matrix.Matrix{}, []*matrix.Cell{{Case: &matrix.Case{Name: "c", Dir: dir, Files: []string{"main.go"}}}}); err == nil {
+		t.Error("hash of a case whose file is gone: no error")
+	}
+}
+
+func TestParseRunners(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want []string // label platform
+		err  string
+	}{
+		{in: "", want: nil},
+		{in: "ubuntu-latest, macos-latest,windows-latest", want: []string{"ubuntu-latest linux/amd64", "macos-latest darwin/arm64", "windows-latest windows/amd64"}},
+		{in: "ubuntu-24.04-arm,windows-11-arm,macos-13,macos-15-xlarge", want: []string{
+			"ubuntu-24.04-arm linux/arm64", "windows-11-arm windows/arm64", "macos-13 darwin/amd64", "macos-15-xlarge darwin/arm64"}},
+		{in: "macos-15-large", want: []string{"macos-15-large darwin/amd64"}},
+		{in: "macos-14", want: []string{"macos-14 darwin/arm64"}},
+		{in: "ubuntu-22.04,ubuntu-24.04", err: `runners "ubuntu-22.04" and "ubuntu-24.04" are both linux/amd64`},
+		{in: "self-hosted=linux/riscv64", want: []string{"self-hosted linux/riscv64"}},
+		{in: "self-hosted", err: "its platform is unknown"},
+		{in: "mine=linux", err: "want label=goos/goarch"},
+		{in: "ubuntu-latest,ubuntu-latest", err: "named twice"},
+		{in: "=linux/amd64", err: "empty label"},
+	} {
+		rs, err := ParseRunners(tt.in)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("ParseRunners(%q): %v, want error %q", tt.in, err, tt.err)
+			}
+			continue
+		}
+		var got []string
+		for _, r := range rs {
+			got = append(got, r.Label+" "+r.Platform())
+		}
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("ParseRunners(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
