@@ -215,7 +215,7 @@ func counterpart(sel string, c *results.Cell, all []results.Cell) *results.Cell 
 	var best *results.Cell
 	for i := range all {
 		x := &all[i]
-		if x.Case != c.Case || x.GOMAXPROCS != c.GOMAXPROCS || x.GODEBUG != c.GODEBUG || x.GOEXPERIMENT != c.GOEXPERIMENT {
+		if x.Case != c.Case || x.GOMAXPROCS != c.GOMAXPROCS || x.GODEBUG != c.GODEBUG || x.GOEXPERIMENT != c.GOEXPERIMENT || x.OS != c.OS {
 			continue
 		}
 		if !matrix.MatchVersion(sel, toolchain.Toolchain{Selector: x.Selector, Version: x.Go}) {

@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"html"
 	"io"
 	"io/fs"
 	"maps"
@@ -157,10 +155,9 @@ func sameMatrix(m *matrix.Matrix, r *results.Results) string {
 	return ""
 }
 
-// writeMerged writes the merged results.json and its renderings. Until
-// the renderers show the OS axis, results of several hosts are rendered
-// once per host, in DIR/<goos>-<goarch>/, with a results.md and an
-// index.html at the top that gather them.
+// writeMerged writes the merged results.json and its renderings, where
+// the OS is an axis of the rows when the results come from several
+// hosts; each host's results and renderings also go to DIR/<goos>-<goarch>/.
 func writeMerged(dir string, mg *shard.Merged) error {
 	data, err := mg.Marshal()
 	if err != nil {
@@ -169,42 +166,18 @@ func writeMerged(dir string, mg *shard.Merged) error {
 	if err := results.WriteFile(filepath.Join(dir, "results.json"), data); err != nil {
 		return err
 	}
-	perHost := mg.ByHost()
-	if len(perHost) == 1 {
-		return writeRenderings(dir, mg.Results)
-	}
-	var md bytes.Buffer
-	var links strings.Builder
-	fmt.Fprintf(&md, "# Results on %d hosts\n\nMatrix `%s`, %d cells (matrix hash %s).\n", len(perHost), mg.Results.Matrix.File, len(mg.Results.Cells), hashPrefix(mg.MatrixHash))
-	if len(mg.Results.Claims) > 0 {
-		// The claims, once, over every host's cells.
-		fmt.Fprintf(&md, "\n## Claims, over every host\n\n| id | verdict | what the cells showed |\n|---|---|---|\n")
-		for _, c := range mg.Results.Claims {
-			fmt.Fprintf(&md, "| %s | %s | %s |\n", c.ID, c.Verdict, strings.ReplaceAll(c.Summary, "|", "\\|"))
+	if perHost := mg.ByHost(); len(perHost) > 1 {
+		for _, r := range perHost {
+			sub := filepath.Join(dir, strings.ReplaceAll(shard.HostName(r.Host), "/", "-"))
+			if err := results.WriteFile(filepath.Join(sub, "results.json"), mustMarshal(r)); err != nil {
+				return err
+			}
+			if err := writeRenderings(sub, r); err != nil {
+				return err
+			}
 		}
 	}
-	for _, r := range perHost {
-		name := shard.HostName(r.Host)
-		sub := strings.ReplaceAll(name, "/", "-")
-		if err := results.WriteFile(filepath.Join(dir, sub, "results.json"), mustMarshal(r)); err != nil {
-			return err
-		}
-		if err := writeRenderings(filepath.Join(dir, sub), r); err != nil {
-			return err
-		}
-		host, err := render(r)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(&md, "\n## %s\n\n", name)
-		md.Write(demoteHeadings(host))
-		fmt.Fprintf(&links, "<li><a href=\"%s/index.html\">%s</a>: %d cells</li>\n", sub, html.EscapeString(name), len(r.Cells))
-	}
-	if err := results.WriteFile(filepath.Join(dir, "results.md"), md.Bytes()); err != nil {
-		return err
-	}
-	page := "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Results on several hosts</title></head>\n<body>\n<h1>Results on several hosts</h1>\n<ul>\n" + links.String() + "</ul>\n</body></html>\n"
-	return results.WriteFile(filepath.Join(dir, "index.html"), []byte(page))
+	return writeRenderings(dir, mg.Results)
 }
 
 func mustMarshal(r *results.Results) []byte {
@@ -231,16 +204,6 @@ func writeRenderings(dir string, r *results.Results) error {
 	return results.WriteFile(filepath.Join(dir, "index.html"), page)
 }
 
-// demoteHeadings turns "# x" into "### x" (and so on), to nest a report.
-func demoteHeadings(md []byte) []byte {
-	lines := strings.SplitAfter(string(md), "\n")
-	for i, l := range lines {
-		if strings.HasPrefix(l, "#") {
-			lines[i] = "##" + l
-		}
-	}
-	return []byte(strings.Join(lines, ""))
-}
 
 // printMerge says what was merged and what is wrong with it.
 func printMerge(w io.Writer, mg *shard.Merged, dir string) {

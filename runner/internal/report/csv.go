@@ -12,7 +12,7 @@ import (
 // csvColumns are the CSV header: the axes first, then every field a cell
 // records, named as in results.json (nested fields joined with "_").
 var csvColumns = []string{
-	"case", "selector", "go", "gomaxprocs", "godebug", "goexperiment",
+	"case", "selector", "go", "gomaxprocs", "godebug", "goexperiment", "os",
 	"outcome", "reason", "runs", "counts", "flaky",
 	"exit_code", "signal", "duration_ms", "complete_ms", "timeout_ms", "build_ms",
 	"go_line", "runtime_version", "experiments", "variant", "inert", "leftovers", "fatal_line",
@@ -41,7 +41,7 @@ func CSV(w io.Writer, r *results.Results) error {
 			claims = append(claims, ref.Claim.ID+":"+ref.Role)
 		}
 		row := []string{
-			c.Case, c.Selector, c.Go, intOrEmpty(c.GOMAXPROCS), c.GODEBUG, c.GOEXPERIMENT,
+			c.Case, c.Selector, c.Go, intOrEmpty(c.GOMAXPROCS), c.GODEBUG, c.GOEXPERIMENT, c.OS,
 			c.Outcome, c.Reason, strconv.Itoa(c.Runs), countsText(c, "=", " "), boolText(c.Flaky),
 			intPtr(c.ExitCode), c.Signal, floatText(c.DurationMS), floatPtr(c.CompleteMS), strconv.FormatInt(c.TimeoutMS, 10), floatOrEmpty(c.BuildMS),
 			c.GoLine, c.RuntimeVersion, c.Experiments, c.Variant, strings.Join(c.Inert, "; "), intOrEmpty(c.Leftovers), c.FatalLine,

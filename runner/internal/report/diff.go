@@ -228,7 +228,7 @@ func cellKey(c *results.Cell, version bool) string {
 			v = "selector " + c.Selector
 		}
 	}
-	return fmt.Sprintf("%s\x00%s\x00%d\x00%s\x00%s", c.Case, v, c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT)
+	return fmt.Sprintf("%s\x00%s\x00%d\x00%s\x00%s\x00%s", c.Case, v, c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT, c.OS)
 }
 
 // occurrenceKeys returns the exact key of each cell, numbered when the

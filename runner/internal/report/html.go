@@ -262,6 +262,9 @@ func newHTMLPage(r *results.Results) (*htmlPage, error) {
 		hg := htmlGroup{Case: g[0].Case}
 		for i, row := range g {
 			hr := htmlRow{Case: row.Case, Go: row.Go}
+			if row.OS != "" {
+				hr.Go += " · " + row.OS // the host is an axis of merged results
+			}
 			if i == 0 {
 				hr.Span = len(g)
 			}

@@ -84,17 +84,27 @@ func Markdown(w io.Writer, r *results.Results) error {
 
 	table := NewTable(r)
 	p.printf("## Outcomes\n\n")
+	osCol := table.HasOS()
 	p.printf("| case | go |")
+	if osCol {
+		p.printf(" os |")
+	}
 	for _, col := range table.Columns {
 		p.printf(" %s |", escape(col))
 	}
 	p.printf("\n|---|---|")
+	if osCol {
+		p.printf("---|")
+	}
 	for range table.Columns {
 		p.printf("---|")
 	}
 	p.printf("\n")
 	for _, row := range table.Rows {
 		p.printf("| %s | %s |", row.Case, row.Go)
+		if osCol {
+			p.printf(" %s |", row.OS)
+		}
 		for _, c := range row.Cells {
 			p.printf(" %s |", cellText(c))
 		}
@@ -147,14 +157,27 @@ type Table struct {
 // matrix has no cell for column i.
 type Row struct {
 	Case, Go string
-	Cells    []*results.Cell
+	// OS is the host of the row's cells in results merged from several
+	// hosts ("darwin/arm64"): OS is then an axis of the rows.
+	OS    string
+	Cells []*results.Cell
+}
+
+// HasOS reports whether the table's rows differ by host.
+func (t *Table) HasOS() bool {
+	for _, r := range t.Rows {
+		if r.OS != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // NewTable arranges r's cells.
 func NewTable(r *results.Results) *Table {
 	t := &Table{}
 	colIdx := map[string]int{}
-	type key struct{ c, v string }
+	type key struct{ c, v, os string }
 	rowIdx := map[key]int{}
 	// Columns in axis order, as the matrix lists values.
 	cols := make([]*results.Cell, 0, len(r.Cells))
@@ -184,12 +207,12 @@ func NewTable(r *results.Results) *Table {
 		if v == "" {
 			v = c.Selector // the toolchain could not be had
 		}
-		k := key{c.Case, v}
+		k := key{c.Case, v, c.OS}
 		ri, ok := rowIdx[k]
 		if !ok {
 			ri = len(t.Rows)
 			rowIdx[k] = ri
-			t.Rows = append(t.Rows, Row{Case: c.Case, Go: v, Cells: make([]*results.Cell, len(t.Columns))})
+			t.Rows = append(t.Rows, Row{Case: c.Case, Go: v, OS: c.OS, Cells: make([]*results.Cell, len(t.Columns))})
 		}
 		t.Rows[ri].Cells[colIdx[c.Settings()]] = c
 	}

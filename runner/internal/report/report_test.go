@@ -50,3 +50,27 @@ func TestCommittedResults(t *testing.T) {
 		}
 	}
 }
+
+// In results merged from several hosts the OS is an axis of the rows.
+func TestMarkdownOSAxis(t *testing.T) {
+	r := &results.Results{Schema: results.SchemaVersion, Matrix: results.Matrix{GOMAXPROCS: []int{1}, GODEBUG: []string{""}, GOEXPERIMENT: []string{""}}}
+	for _, os := range []string{"linux/amd64", "darwin/arm64"} {
+		r.Cells = append(r.Cells, results.Cell{Case: "busy", Go: "go1.26.8", GOMAXPROCS: 1, OS: os, Outcome: results.Complete, Runs: 1})
+	}
+	table := NewTable(r)
+	if len(table.Rows) != 2 || !table.HasOS() {
+		t.Fatalf("rows %+v", table.Rows)
+	}
+	var buf bytes.Buffer
+	if err := Markdown(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| case | go | os |", "| busy | go1.26.8 | linux/amd64 |", "| busy | go1.26.8 | darwin/arm64 |"} {
+		if !bytes.Contains(buf.Bytes(), []byte(want)) {
+			t.Errorf("markdown lacks %q:\n%s", want, buf.String())
+		}
+	}
+	if id := r.Cells[1].ID(); id != "busy go1.26.8 P=1 D=– E=– [darwin/arm64]" {
+		t.Errorf("ID = %q", id)
+	}
+}

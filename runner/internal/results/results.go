@@ -243,13 +243,18 @@ func orDash(s string) string {
 	return s
 }
 
-// ID names the cell in reports: "busyloop go1.13.15 P=1 D=– E=–".
+// ID names the cell in reports: "busyloop go1.13.15 P=1 D=– E=–", with
+// " [darwin/arm64]" after it in results merged from several hosts.
 func (c *Cell) ID() string {
 	v := c.Go
 	if v == "" {
 		v = c.Selector
 	}
-	return c.Case + " " + v + " " + c.Settings()
+	id := c.Case + " " + v + " " + c.Settings()
+	if c.OS != "" {
+		id += " [" + c.OS + "]"
+	}
+	return id
 }
 
 // Read reads a results.json file.
