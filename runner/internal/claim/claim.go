@@ -131,7 +131,7 @@ func evaluate(cl matrix.Claim, cells []results.Cell) results.Claim {
 		parts = append(parts, fmt.Sprintf("contradicted on %s", spans(contraV, versions)))
 	}
 	if len(mixedV) > 0 {
-		parts = append(parts, fmt.Sprintf("holds for some settings only on %s", spans(mixedV, versions)))
+		parts = append(parts, fmt.Sprintf("holds for some of its cells only on %s", spans(mixedV, versions)))
 	}
 	r.Summary += strings.Join(parts, "; ") + fmt.Sprintf(" (%d of %d cells as expected", len(r.Holding), n)
 	if len(r.Excluded) > 0 {

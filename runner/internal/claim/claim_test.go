@@ -57,7 +57,7 @@ func TestEvaluate(t *testing.T) {
 		{matrix.Claim{ID: "C6", Cells: matrix.Match{"case": "busy", "gomaxprocs": "1", "godebug": "", "goexperiment": "", "version": ">=1.14"}, Expect: matrix.Expect{Outcome: "complete", CompleteMS: &matrix.Range{Min: 9, Max: 25}}},
 			results.Partly, "contradicted on go1.26.8"},
 		{matrix.Claim{ID: "C7", Cells: matrix.Match{"case": "busy", "version": "go1.16.15"}, Expect: matrix.Expect{SameAs: "1.14"}},
-			results.Partly, "holds for some settings only on go1.16.15"},
+			results.Partly, "holds for some of its cells only on go1.16.15"},
 		{matrix.Claim{ID: "never", Cells: matrix.Match{"case": "busy", "version": "<1.14", "gomaxprocs": "1", "goexperiment": ""}, Expect: matrix.Expect{Outcome: "complete"}},
 			results.Refuted, "contradicted on go1.13.15"},
 		{matrix.Claim{ID: "flaky", Cells: matrix.Match{"case": "busy", "godebug": "asyncpreemptoff=1"}, Expect: matrix.Expect{Outcome: "hang"}},
