@@ -204,7 +204,6 @@ func writeRenderings(dir string, r *results.Results) error {
 	return results.WriteFile(filepath.Join(dir, "index.html"), page)
 }
 
-
 // printMerge says what was merged and what is wrong with it.
 func printMerge(w io.Writer, mg *shard.Merged, dir string) {
 	hosts := map[string]int{}
