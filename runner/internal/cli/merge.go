@@ -169,23 +169,12 @@ func writeMerged(dir string, mg *shard.Merged) error {
 	if perHost := mg.ByHost(); len(perHost) > 1 {
 		for _, r := range perHost {
 			sub := filepath.Join(dir, strings.ReplaceAll(shard.HostName(r.Host), "/", "-"))
-			if err := results.WriteFile(filepath.Join(sub, "results.json"), mustMarshal(r)); err != nil {
-				return err
-			}
-			if err := writeRenderings(sub, r); err != nil {
+			if err := writeResults(sub, r); err != nil {
 				return err
 			}
 		}
 	}
 	return writeRenderings(dir, mg.Results)
-}
-
-func mustMarshal(r *results.Results) []byte {
-	data, err := results.Marshal(r)
-	if err != nil {
-		panic(err) // results.Results always marshals
-	}
-	return data
 }
 
 // writeRenderings writes results.md and index.html of r into dir.

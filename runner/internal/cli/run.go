@@ -306,6 +306,7 @@ func collect(cells []*results.Cell) []results.Cell {
 	return out
 }
 
+// writeResults writes results.json and its renderings into dir.
 func writeResults(dir string, r *results.Results) error {
 	data, err := results.Marshal(r)
 	if err != nil {
@@ -314,18 +315,7 @@ func writeResults(dir string, r *results.Results) error {
 	if err := results.WriteFile(filepath.Join(dir, "results.json"), data); err != nil {
 		return err
 	}
-	md, err := render(r)
-	if err != nil {
-		return err
-	}
-	if err := results.WriteFile(filepath.Join(dir, "results.md"), md); err != nil {
-		return err
-	}
-	page, err := renderFormat("html", r)
-	if err != nil {
-		return err
-	}
-	return results.WriteFile(filepath.Join(dir, "index.html"), page)
+	return writeRenderings(dir, r)
 }
 
 func matrixInfo(m *matrix.Matrix, cases []*matrix.Case, f matrix.Filter) results.Matrix {
