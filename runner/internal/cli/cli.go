@@ -89,8 +89,12 @@ Commands:
 Run 'go run ./runner help <command>' (or '<command> -h') for its flags.
 
 Environment:
-	GOMATRIX_CACHE   cache directory (toolchains, build caches, binaries);
-	                 default: the user cache directory + /gomatrix
+	GOMATRIX_CACHE   cache directory (toolchains, build caches, binaries,
+	                 cached results); default: the user cache directory + /gomatrix
+	GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE
+	                 where toolchains are fetched from and how they are verified
+	GOMATRIX_SOURCES, GOMATRIX_DL_BASE, GOMATRIX_OFFLINE
+	                 toolchain sources (see README "Toolchains")
 	NO_COLOR         no colour in terminal output
 
 Exit status: 0 done; 1 done but something failed (a toolchain could not be
