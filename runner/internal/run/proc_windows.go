@@ -1,7 +1,6 @@
 package run
 
 import (
-	"os"
 	"syscall"
 	"time"
 	"unsafe"
@@ -118,17 +117,6 @@ func (p *proc) finish() {
 	windows.CloseHandle(p.job)
 	p.job = 0
 }
-
-func exitStatus(ps *os.ProcessState) (code *int, signal string) {
-	c := ps.ExitCode()
-	return &c, ""
-}
-
-func maxRSS(*os.ProcessState) int64 { return 0 }
-
-func (p *proc) rss() int64 { return 0 }
-
-func (p *proc) killPipeHolders(...*os.File) {}
 
 // track does nothing: the job holds every process of the cell.
 func (p *proc) track() {}
