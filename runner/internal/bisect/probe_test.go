@@ -8,13 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/bisect/bisecttest"
 	"gomatrix/runner/internal/build"
 	"gomatrix/runner/internal/gover"
 	"gomatrix/runner/internal/matrix"
 	"gomatrix/runner/internal/results"
 	"gomatrix/runner/internal/scheduler"
 	"gomatrix/runner/internal/toolchain"
+	"gomatrix/runner/internal/toolchain/toolchaintest"
 )
 
 // releases14 are the releases the fake proxies of these tests list.
@@ -27,13 +27,13 @@ var newest14 = strings.Fields("go1.13.15 go1.14.15 go1.15.15 go1.16.15 go1.17.13
 // blocks before go1.14.7 and prints "hi" from it on.
 func hangBefore1147(v, exp string) string {
 	if gover.Compare(v, "go1.14.7") < 0 {
-		return bisecttest.Hang
+		return toolchaintest.Hang
 	}
-	return bisecttest.Complete
+	return toolchaintest.Complete
 }
 
 // setup returns a prober of the case in dir under fake toolchains.
-func setup(t *testing.T, env *bisecttest.Env, dir string, cell matrix.Cell, from, to string) (*CellProber, []string) {
+func setup(t *testing.T, env *toolchaintest.Env, dir string, cell matrix.Cell, from, to string) (*CellProber, []string) {
 	t.Helper()
 	mgr, err := toolchain.NewManager(env.Cache, env.Getenv)
 	if err != nil {
@@ -75,8 +75,8 @@ func setup(t *testing.T, env *bisecttest.Env, dir string, cell matrix.Cell, from
 // proxy serves the patch releases, the newest patches are installed, and
 // only the toolchains probed are fetched.
 func TestCellProber(t *testing.T) {
-	env := bisecttest.New(t, bisecttest.Fake{Releases: releases14, Installed: newest14, Behave: hangBefore1147})
-	dir := bisecttest.Case(t, "complete_on: {output: '^hi$'}\n")
+	env := toolchaintest.New(t, toolchaintest.Fake{Releases: releases14, Installed: newest14, Behave: hangBefore1147})
+	dir := toolchaintest.Case(t, "complete_on: {output: '^hi$'}\n")
 	p, versions := setup(t, env, dir, matrix.Cell{GOMAXPROCS: 1}, "1.13", "1.17")
 	if !slices.Equal(versions, releases14) {
 		t.Fatalf("Releases = %v, want %v", versions, releases14)
@@ -137,16 +137,16 @@ func TestCellProber(t *testing.T) {
 // TestCellProberExperiment: a GOEXPERIMENT that makes the compiler crash
 // until go1.16.15; build-error is an outcome like any other.
 func TestCellProberExperiment(t *testing.T) {
-	env := bisecttest.New(t, bisecttest.Fake{
+	env := toolchaintest.New(t, toolchaintest.Fake{
 		Releases: releases14, Installed: releases14, Experiments: []string{"fakeexp"},
 		Behave: func(v, exp string) string {
 			if exp == "fakeexp" && gover.Compare(v, "go1.16.15") < 0 {
-				return bisecttest.BuildError
+				return toolchaintest.BuildError
 			}
-			return bisecttest.Complete
+			return toolchaintest.Complete
 		},
 	})
-	dir := bisecttest.Case(t, "")
+	dir := toolchaintest.Case(t, "")
 	p, versions := setup(t, env, dir, matrix.Cell{GOEXPERIMENT: "fakeexp"}, "1.13", "1.17")
 	res, err := Search(context.Background(), p, versions, Options{})
 	if err != nil {
@@ -166,16 +166,16 @@ func TestCellProberExperiment(t *testing.T) {
 // TestCellProberFlaky: a step whose repeats disagree is marked flaky, with
 // its counts, and decided by the majority.
 func TestCellProberFlaky(t *testing.T) {
-	env := bisecttest.New(t, bisecttest.Fake{
+	env := toolchaintest.New(t, toolchaintest.Fake{
 		Releases: releases14, Installed: releases14,
 		Behave: func(v, exp string) string {
 			if v == "go1.15.15" {
-				return bisecttest.Flaky // fails once, then completes
+				return toolchaintest.Flaky // fails once, then completes
 			}
 			return hangBefore1147(v, exp)
 		},
 	})
-	dir := bisecttest.Case(t, "")
+	dir := toolchaintest.Case(t, "")
 	p, versions := setup(t, env, dir, matrix.Cell{Repeat: 3}, "1.13", "1.17")
 	res, err := Search(context.Background(), p, versions, Options{})
 	if err != nil {
@@ -194,8 +194,8 @@ func TestCellProberFlaky(t *testing.T) {
 // skipped; the search goes on with the others and says where it could
 // not look.
 func TestCellProberOffline(t *testing.T) {
-	env := bisecttest.New(t, bisecttest.Fake{Releases: releases14, Installed: newest14, Behave: hangBefore1147, Offline: true})
-	dir := bisecttest.Case(t, "")
+	env := toolchaintest.New(t, toolchaintest.Fake{Releases: releases14, Installed: newest14, Behave: hangBefore1147, Offline: true})
+	dir := toolchaintest.Case(t, "")
 	p, versions := setup(t, env, dir, matrix.Cell{}, "1.13", "1.17")
 	res, err := Search(context.Background(), p, versions, Options{})
 	if err != nil {
@@ -213,7 +213,7 @@ func TestCellProberOffline(t *testing.T) {
 }
 
 func TestReleases(t *testing.T) {
-	env := bisecttest.New(t, bisecttest.Fake{Releases: releases14, Installed: newest14, Behave: hangBefore1147, Offline: true})
+	env := toolchaintest.New(t, toolchaintest.Fake{Releases: releases14, Installed: newest14, Behave: hangBefore1147, Offline: true})
 	mgr, err := toolchain.NewManager(env.Cache, env.Getenv)
 	if err != nil {
 		t.Fatal(err)

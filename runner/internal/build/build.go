@@ -128,8 +128,7 @@ type Builder struct {
 // is a Result with Error set; the error return is only for ctx
 // cancellation and I/O failures of the runner.
 func (b *Builder) Build(ctx context.Context, r Request, procs int) (Result, error) {
-	key := r.Key()
-	work := filepath.Join(b.CacheDir, "builds", key)
+	work := filepath.Join(b.CacheDir, "builds", r.Key())
 	if res, ok := reuse(work); ok {
 		return res, nil
 	}
@@ -137,48 +136,92 @@ func (b *Builder) Build(ctx context.Context, r Request, procs int) (Result, erro
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return res, fmt.Errorf("build %s: %w", r.Case.Name, err)
 	}
+	if err := prepareModule(&res, r, work); err != nil || res.failed() {
+		return res, err
+	}
+	r, variantExps, err := b.useVariant(ctx, r, &res)
+	if err != nil || res.failed() {
+		return res, err
+	}
+	res.GOROOT = r.Toolchain.GOROOT
+	bin := filepath.Join(work, r.Case.Name+exeSuffix(r.Toolchain))
+	tmp := fmt.Sprintf("%s.%d.tmp", bin, os.Getpid())
+	res.Command = buildArgs(r, procs, tmp)
+	if err := b.goBuild(ctx, r, &res); err != nil || res.failed() {
+		return res, err
+	}
+	if err := install(&res, r.Case.Name, tmp, bin); err != nil || res.failed() {
+		return res, err
+	}
+	if res.Experiments == "" {
+		// Before go1.17 binaries do not record experiments: the rebuilt
+		// compiler's own report is the evidence.
+		res.Experiments = variantExps
+	}
+	if stamp, err := json.Marshal(res); err == nil {
+		// Best effort: without a stamp the next run builds again.
+		writeAtomic(filepath.Join(work, stampFile), stamp)
+	}
+	return res, nil
+}
+
+// failed reports whether the build failed (Error is set).
+func (res *Result) failed() bool { return res.Error != "" }
+
+// prepareModule sets where the case builds and its go line: in the
+// case's own module, or, for a case without a go.mod, in a copy of it
+// under work given one. A go.mod that cannot be read fails the build.
+func prepareModule(res *Result, r Request, work string) error {
 	if r.Case.HasGoMod {
 		line, err := goLine(filepath.Join(r.Case.Dir, "go.mod"))
 		if err != nil {
 			res.Error = err.Error()
-			return res, nil
+			return nil
 		}
 		res.GoLine = line
-	} else {
-		// Module mode always: a case without a go.mod gets one whose go
-		// line is the toolchain's own language version, so each version
-		// runs with its own GODEBUG defaults and language semantics.
-		src := filepath.Join(work, "src")
-		if err := copyCase(r.Case, src); err != nil {
-			return res, fmt.Errorf("build %s: %w", r.Case.Name, err)
-		}
-		res.GoLine = r.Toolchain.Lang()
-		mod := fmt.Sprintf("module matrixcase/%s\n\ngo %s\n", modName(r.Case.Name), res.GoLine)
-		if err := os.WriteFile(filepath.Join(src, "go.mod"), []byte(mod), 0o644); err != nil {
-			return res, fmt.Errorf("build %s: %w", r.Case.Name, err)
-		}
-		res.Dir = src
+		return nil
 	}
-
-	var variantExps string
-	if r.Rebuild && NeedsVariant(r.Toolchain, r.GOEXPERIMENT) {
-		start := time.Now()
-		v, exps, err := b.Variant(ctx, r.Toolchain, r.GOEXPERIMENT)
-		if err != nil {
-			if ctx.Err() != nil {
-				return res, ctx.Err()
-			}
-			res.Error, res.Duration = err.Error(), time.Since(start)
-			return res, nil
-		}
-		res.Variant = fmt.Sprintf("%s rebuilt with GOEXPERIMENT=%s (make.bash; its compiler reports X:%s)", r.Toolchain.Version, r.GOEXPERIMENT, exps)
-		r.Toolchain, variantExps = v, exps
-		r.GOEXPERIMENT = "" // baked into the rebuilt toolchain
+	// Module mode always: a case without a go.mod gets one whose go
+	// line is the toolchain's own language version, so each version
+	// runs with its own GODEBUG defaults and language semantics.
+	src := filepath.Join(work, "src")
+	if err := copyCase(r.Case, src); err != nil {
+		return fmt.Errorf("build %s: %w", r.Case.Name, err)
 	}
+	res.GoLine = r.Toolchain.Lang()
+	mod := fmt.Sprintf("module matrixcase/%s\n\ngo %s\n", modName(r.Case.Name), res.GoLine)
+	if err := os.WriteFile(filepath.Join(src, "go.mod"), []byte(mod), 0o644); err != nil {
+		return fmt.Errorf("build %s: %w", r.Case.Name, err)
+	}
+	res.Dir = src
+	return nil
+}
 
-	res.GOROOT = r.Toolchain.GOROOT
-	bin := filepath.Join(work, r.Case.Name+exeSuffix(r.Toolchain))
-	tmp := fmt.Sprintf("%s.%d.tmp", bin, os.Getpid())
+// useVariant returns r to build with a toolchain rebuilt with its
+// GOEXPERIMENT, when r asks for one and its toolchain needs it, and the
+// experiments the rebuilt compiler reports. A toolchain that fails to
+// rebuild fails the build.
+func (b *Builder) useVariant(ctx context.Context, r Request, res *Result) (Request, string, error) {
+	if !r.Rebuild || !NeedsVariant(r.Toolchain, r.GOEXPERIMENT) {
+		return r, "", nil
+	}
+	start := time.Now()
+	v, exps, err := b.Variant(ctx, r.Toolchain, r.GOEXPERIMENT)
+	if err != nil {
+		if ctx.Err() != nil {
+			return r, "", ctx.Err()
+		}
+		res.Error, res.Duration = err.Error(), time.Since(start)
+		return r, "", nil
+	}
+	res.Variant = fmt.Sprintf("%s rebuilt with GOEXPERIMENT=%s (make.bash; its compiler reports X:%s)", r.Toolchain.Version, r.GOEXPERIMENT, exps)
+	r.Toolchain = v
+	r.GOEXPERIMENT = "" // baked into the rebuilt toolchain
+	return r, exps, nil
+}
+
+// buildArgs is the go build command (argv) of r, writing to out.
+func buildArgs(r Request, procs int, out string) []string {
 	args := []string{r.Toolchain.Go(), "build"}
 	if procs > 0 {
 		args = append(args, "-p", strconv.Itoa(procs))
@@ -186,12 +229,15 @@ func (b *Builder) Build(ctx context.Context, r Request, procs int) (Result, erro
 	if len(r.Case.Tags) > 0 {
 		args = append(args, "-tags", strings.Join(r.Case.Tags, ","))
 	}
-	args = append(args, "-o", tmp, ".")
-	res.Command = args
+	return append(args, "-o", out, ".")
+}
 
+// goBuild runs res.Command in res.Dir, bounded by r's timeout, and
+// records its wall time, CPU time and output.
+func (b *Builder) goBuild(ctx context.Context, r Request, res *Result) error {
 	ctx, cancel := context.WithTimeout(ctx, r.Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd := exec.CommandContext(ctx, res.Command[0], res.Command[1:]...)
 	cmd.Dir = res.Dir
 	cmd.Env = Env(r, b.CacheDir)
 	var out limitedBuffer
@@ -208,41 +254,44 @@ func (b *Builder) Build(ctx context.Context, r Request, procs int) (Result, erro
 	}
 	res.Output = out.String()
 	if err != nil {
-		if ctx.Err() == context.DeadlineExceeded {
-			res.Error = fmt.Sprintf("build timeout after %s", r.Timeout)
-			return res, nil
-		}
-		if cerr := context.Cause(ctx); cerr != nil && ctx.Err() == context.Canceled {
-			return res, cerr
-		}
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			return res, fmt.Errorf("build %s with %s: %w", r.Case.Name, r.Toolchain.Version, err)
-		}
-		res.Error, res.ICE = classify(res.Output)
-		return res, nil
+		return buildFailure(ctx, r, res, err)
 	}
+	return nil
+}
+
+// buildFailure sets why go build failed with err, or returns an error
+// when the runner failed instead: cancelled, or unable to start go.
+func buildFailure(ctx context.Context, r Request, res *Result, err error) error {
+	if ctx.Err() == context.DeadlineExceeded {
+		res.Error = fmt.Sprintf("build timeout after %s", r.Timeout)
+		return nil
+	}
+	if cerr := context.Cause(ctx); cerr != nil && ctx.Err() == context.Canceled {
+		return cerr
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return fmt.Errorf("build %s with %s: %w", r.Case.Name, r.Toolchain.Version, err)
+	}
+	res.Error, res.ICE = classify(res.Output)
+	return nil
+}
+
+// install moves the file go build wrote at tmp to bin and records the
+// runtime version and experiments bin names. An archive, written for a
+// package that is not main, fails the build.
+func install(res *Result, name, tmp, bin string) error {
 	if isArchive(tmp) {
-		// go build -o of a package that is not main writes its archive.
 		os.Remove(tmp)
 		res.Error = "not a main package: go build wrote a package archive, not a program"
-		return res, nil
+		return nil
 	}
 	if err := os.Rename(tmp, bin); err != nil {
-		return res, fmt.Errorf("build %s: %w", r.Case.Name, err)
+		return fmt.Errorf("build %s: %w", name, err)
 	}
 	res.Binary = bin
 	res.RuntimeVersion, res.Experiments = readExperiments(bin)
-	if res.Experiments == "" {
-		// Before go1.17 binaries do not record experiments: the rebuilt
-		// compiler's own report is the evidence.
-		res.Experiments = variantExps
-	}
-	if stamp, err := json.Marshal(res); err == nil {
-		// Best effort: without a stamp the next run builds again.
-		writeAtomic(filepath.Join(work, stampFile), stamp)
-	}
-	return res, nil
+	return nil
 }
 
 // Env is the environment a build runs in: the toolchain's clean

@@ -54,11 +54,31 @@ func Selects(m matrix.Match, c *results.Cell) bool {
 	return true
 }
 
+// evaluate returns the verdict of claim cl over cells, with its evidence.
 func evaluate(cl matrix.Claim, cells []results.Cell) results.Claim {
 	r := results.Claim{ID: cl.ID, Claim: cl.Text, Source: cl.Source, Cells: cl.Cells.String(), Expect: cl.Expect.String()}
-	held := map[string]int{}   // version → cells that held
-	contra := map[string]int{} // version → cells that contradicted
-	var versions []string
+	t := gather(cl, cells, &r)
+	n := len(r.Holding) + len(r.Contradicting)
+	if n == 0 {
+		r.Verdict, r.Summary = results.Untested, untestedSummary(r.Excluded)
+		return r
+	}
+	r.Verdict = verdict(len(r.Holding), len(r.Contradicting), len(r.Flaky))
+	if r.Verdict == results.Flaky {
+		r.Summary = fmt.Sprintf("%d of %d cells gave different outcomes on repeats, so the run cannot settle it; ", len(r.Flaky), n)
+	}
+	r.Summary += t.summary() + fmt.Sprintf(" (%d of %d cells as expected", len(r.Holding), n)
+	if len(r.Excluded) > 0 {
+		r.Summary += fmt.Sprintf("; %d excluded: %s", len(r.Excluded), firstReason(r.Excluded))
+	}
+	r.Summary += ")"
+	return r
+}
+
+// gather judges each cell cl selects, adding it to r's evidence: held,
+// contradicting, flaky or excluded. It returns the tally by version.
+func gather(cl matrix.Claim, cells []results.Cell, r *results.Claim) *versionTally {
+	t := &versionTally{held: map[string]int{}, contra: map[string]int{}}
 	for i := range cells {
 		c := &cells[i]
 		if !Selects(cl.Cells, c) {
@@ -73,51 +93,76 @@ func evaluate(cl matrix.Claim, cells []results.Cell) results.Claim {
 			r.Excluded = append(r.Excluded, c.ID()+": "+why)
 			continue
 		}
-		if _, seen := held[c.Go]; !seen {
-			if _, seen := contra[c.Go]; !seen {
-				versions = append(versions, c.Go)
-			}
-		}
+		t.add(c.Go, ok)
 		line := c.ID() + ": " + observed
 		if c.Flaky {
 			r.Flaky = append(r.Flaky, line)
 		}
 		if ok {
-			held[c.Go]++
 			r.Holding = append(r.Holding, line)
 		} else {
-			contra[c.Go]++
 			r.Contradicting = append(r.Contradicting, line)
 		}
 	}
-	sort.Slice(versions, func(i, j int) bool { return gover.Compare(versions[i], versions[j]) < 0 })
-	n := len(r.Holding) + len(r.Contradicting)
-	switch {
-	case n == 0:
-		r.Verdict = results.Untested
-		r.Summary = "no cell could test it"
-		if len(r.Excluded) > 0 {
-			r.Summary += fmt.Sprintf(": all %d selected cells were excluded (%s)", len(r.Excluded), firstReason(r.Excluded))
-		} else {
-			r.Summary += ": the selection matches no cell of this run"
-		}
-		return r
-	case len(r.Flaky) > 0:
-		r.Verdict = results.Flaky
-		r.Summary = fmt.Sprintf("%d of %d cells gave different outcomes on repeats, so the run cannot settle it; ", len(r.Flaky), n)
-	case len(r.Contradicting) == 0:
-		r.Verdict = results.Holds
-	case len(r.Holding) == 0:
-		r.Verdict = results.Refuted
-	default:
-		r.Verdict = results.Partly
+	return t
+}
+
+// untestedSummary says why no cell tested a claim, given the cells it
+// excluded.
+func untestedSummary(excluded []string) string {
+	if len(excluded) > 0 {
+		return fmt.Sprintf("no cell could test it: all %d selected cells were excluded (%s)", len(excluded), firstReason(excluded))
 	}
+	return "no cell could test it: the selection matches no cell of this run"
+}
+
+// verdict is the verdict of a claim some cells tested: held of them
+// held, contra contradicted it, flaky were flaky.
+func verdict(held, contra, flaky int) string {
+	switch {
+	case flaky > 0:
+		return results.Flaky
+	case contra == 0:
+		return results.Holds
+	case held == 0:
+		return results.Refuted
+	}
+	return results.Partly
+}
+
+// A versionTally counts, per Go version, the cells that held and those
+// that contradicted a claim.
+type versionTally struct {
+	held, contra map[string]int // version → cells
+	versions     []string       // in the order first seen
+}
+
+// add counts a cell of version v that held (ok) or contradicted.
+func (t *versionTally) add(v string, ok bool) {
+	if _, seen := t.held[v]; !seen {
+		if _, seen := t.contra[v]; !seen {
+			t.versions = append(t.versions, v)
+		}
+	}
+	if ok {
+		t.held[v]++
+	} else {
+		t.contra[v]++
+	}
+}
+
+// summary says on which versions the claim held, was contradicted, or
+// held for some cells only: "holds on go1.14.15–go1.26.8; contradicted
+// on go1.13.15".
+func (t *versionTally) summary() string {
+	versions := t.versions
+	sort.Slice(versions, func(i, j int) bool { return gover.Compare(versions[i], versions[j]) < 0 })
 	var holdV, contraV, mixedV []string
 	for _, v := range versions {
 		switch {
-		case contra[v] == 0:
+		case t.contra[v] == 0:
 			holdV = append(holdV, v)
-		case held[v] == 0:
+		case t.held[v] == 0:
 			contraV = append(contraV, v)
 		default:
 			mixedV = append(mixedV, v)
@@ -133,12 +178,7 @@ func evaluate(cl matrix.Claim, cells []results.Cell) results.Claim {
 	if len(mixedV) > 0 {
 		parts = append(parts, fmt.Sprintf("holds for some of its cells only on %s", spans(mixedV, versions)))
 	}
-	r.Summary += strings.Join(parts, "; ") + fmt.Sprintf(" (%d of %d cells as expected", len(r.Holding), n)
-	if len(r.Excluded) > 0 {
-		r.Summary += fmt.Sprintf("; %d excluded: %s", len(r.Excluded), firstReason(r.Excluded))
-	}
-	r.Summary += ")"
-	return r
+	return strings.Join(parts, "; ")
 }
 
 // excluded says why a selected cell cannot be evidence for the claim,

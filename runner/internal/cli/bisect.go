@@ -14,11 +14,10 @@ import (
 	"time"
 
 	"gomatrix/runner/internal/bisect"
-	"gomatrix/runner/internal/build"
 	"gomatrix/runner/internal/gover"
 	"gomatrix/runner/internal/matrix"
+	"gomatrix/runner/internal/pipeline"
 	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/scheduler"
 	"gomatrix/runner/internal/toolchain"
 )
 
@@ -118,144 +117,210 @@ func (s bisectSettings) args() []string {
 	return out
 }
 
-// cmdBisect implements `runner bisect`: see bisectUsage and package bisect.
-func cmdBisect(ctx context.Context, e *Env, args []string) int {
-	fs := flag.NewFlagSet("bisect", flag.ContinueOnError)
-	fs.SetOutput(e.Stderr)
-	from := fs.String("from", "1.13", "the older end of the range: its outcome is the reference (a `selector` naming one release)")
-	to := fs.String("to", "stable", "the newer end of the range (a `selector` naming one release)")
-	var set bisectSettings
-	fs.IntVar(&set.gomaxprocs, "gomaxprocs", 0, "GOMAXPROCS of the runs, `N`; 0 leaves it unset")
-	fs.StringVar(&set.godebug, "godebug", "", "GODEBUG of the runs, `k=v[,k=v...]`")
-	fs.StringVar(&set.goexperiment, "goexperiment", "", "GOEXPERIMENT of the builds, `name[,name...]`")
-	repeat := fs.Int("repeat", 0, "runs per step, `N`; the step's outcome is the majority (default: the case's repeat, else 1)")
-	timeout := fs.Duration("timeout", 0, "run timeout of each run (default: the case's timeout, else "+matrix.DefaultTimeout.String()+")")
-	buildTimeout := fs.Duration("build-timeout", 0, "timeout of each build (default: the case's build_timeout, else "+matrix.DefaultBuildTimeout.String()+")")
-	var linear linearFlag
-	fs.Var(&linear, "linear", "probe every release in the range; -linear=minors: the newest patch of every minor,\nthen bisect the patches of each minor where the outcome changed")
-	rebuild := fs.Bool("rebuild", false, "build goexperiment steps before go1.17 with the toolchain rebuilt with the experiment\n(make.bash, ~3 min per toolchain, cached), as goexperiment_rebuild does")
-	rerun := fs.Bool("rerun", false, "run every step, even those whose result is in the result cache")
-	par := fs.Int("p", runtime.NumCPU(), "cores the runs and builds may use at once")
-	jsonOut := fs.Bool("json", false, "print the result as one JSON object on stdout (the steps go to stderr)")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), bisectUsage); fs.PrintDefaults() }
+// bisectFlags are the flags and arguments of 'runner bisect'.
+type bisectFlags struct {
+	fs       *flag.FlagSet
+	from, to string
+	set      bisectSettings
+	repeat   int
+	timeout  time.Duration
+	buildTO  time.Duration
+	linear   linearFlag
+	rebuild  bool
+	rerun    bool
+	par      int
+	json     bool
+	caseDir  string
+	flagged  map[string]bool // flags and key=value settings given
+}
 
-	// Flags may come after CASE and its key=value arguments.
+func newBisectFlags() *bisectFlags {
+	f := &bisectFlags{fs: flag.NewFlagSet("bisect", flag.ContinueOnError), flagged: map[string]bool{}}
+	fs := f.fs
+	fs.StringVar(&f.from, "from", "1.13", "the older end of the range: its outcome is the reference (a `selector` naming one release)")
+	fs.StringVar(&f.to, "to", "stable", "the newer end of the range (a `selector` naming one release)")
+	fs.IntVar(&f.set.gomaxprocs, "gomaxprocs", 0, "GOMAXPROCS of the runs, `N`; 0 leaves it unset")
+	fs.StringVar(&f.set.godebug, "godebug", "", "GODEBUG of the runs, `k=v[,k=v...]`")
+	fs.StringVar(&f.set.goexperiment, "goexperiment", "", "GOEXPERIMENT of the builds, `name[,name...]`")
+	fs.IntVar(&f.repeat, "repeat", 0, "runs per step, `N`; the step's outcome is the majority (default: the case's repeat, else 1)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "run timeout of each run (default: the case's timeout, else "+matrix.DefaultTimeout.String()+")")
+	fs.DurationVar(&f.buildTO, "build-timeout", 0, "timeout of each build (default: the case's build_timeout, else "+matrix.DefaultBuildTimeout.String()+")")
+	fs.Var(&f.linear, "linear", "probe every release in the range; -linear=minors: the newest patch of every minor,\nthen bisect the patches of each minor where the outcome changed")
+	fs.BoolVar(&f.rebuild, "rebuild", false, "build goexperiment steps before go1.17 with the toolchain rebuilt with the experiment\n(make.bash, ~3 min per toolchain, cached), as goexperiment_rebuild does")
+	fs.BoolVar(&f.rerun, "rerun", false, "run every step, even those whose result is in the result cache")
+	fs.IntVar(&f.par, "p", runtime.NumCPU(), "cores the runs and builds may use at once")
+	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object on stdout (the steps go to stderr)")
+	fs.Usage = func() { fmt.Fprint(fs.Output(), bisectUsage); fs.PrintDefaults() }
+	return f
+}
+
+// parseBisectFlags parses the flags, which may come after CASE and its
+// key=value arguments, and checks them.
+func parseBisectFlags(e *Env, args []string) (*bisectFlags, error) {
+	f := newBisectFlags()
 	var pos []string
 	for rest := args; ; {
-		if err := fs.Parse(rest); err != nil {
-			return flagExit(err)
+		if err := e.parseFlags(f.fs, rest); err != nil {
+			return nil, err
 		}
-		rest = fs.Args()
+		rest = f.fs.Args()
 		if len(rest) == 0 {
 			break
 		}
 		pos, rest = append(pos, rest[0]), rest[1:]
 	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(e.Stderr, "runner bisect: "+format+"\n", a...)
-		return ExitUsage
-	}
 	if len(pos) == 0 {
-		return usageErr("no case\nhint: name a case directory, as in 'runner bisect cases/busyloop gomaxprocs=1'")
+		return nil, usagef("no case\nhint: name a case directory, as in 'runner bisect cases/busyloop gomaxprocs=1'")
 	}
-	caseDir, kvs := pos[0], pos[1:]
-	flagged := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { flagged[f.Name] = true })
-	for _, kv := range kvs {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			if kv == "minors" || kv == "all" {
-				return usageErr("unexpected argument %q\nhint: write -linear=%s", kv, kv)
-			}
-			return usageErr("unexpected argument %q\nhint: settings are key=value (gomaxprocs=1, godebug=asyncpreemptoff=1, goexperiment=preemptibleloops); one case at a time", kv)
+	f.caseDir = pos[0]
+	f.fs.Visit(func(fl *flag.Flag) { f.flagged[fl.Name] = true })
+	for _, kv := range pos[1:] {
+		if err := f.setting(kv); err != nil {
+			return nil, err
 		}
-		var err error
-		switch k {
-		case matrix.KeyGOMAXPROCS:
-			n, perr := strconv.Atoi(v)
-			switch {
-			case perr != nil:
-				err = errors.New("want a whole number")
-			case flagged[k] && n != set.gomaxprocs:
-				err = errors.New("-gomaxprocs says otherwise")
-			}
-			set.gomaxprocs = n
-		case matrix.KeyGODEBUG, matrix.KeyGOEXPERIMENT:
-			p := &set.godebug
-			if k == matrix.KeyGOEXPERIMENT {
-				p = &set.goexperiment
-			}
-			if flagged[k] && *p != v {
-				err = errors.New("-" + k + " says otherwise")
-			}
-			*p = v
-		default:
-			return usageErr("%s: unknown setting %q\nhint: the settings are gomaxprocs, godebug and goexperiment; versions are -from and -to", kv, k)
-		}
-		if err != nil {
-			return usageErr("%s: %v", kv, err)
-		}
-		flagged[k] = true
 	}
-	if msg := checkBisectSettings(set); msg != "" {
-		return usageErr("%s", msg)
-	}
-	if *repeat < 0 || *repeat > 1000 {
-		return usageErr("-repeat %d: want 1 to 1000", *repeat)
-	}
-	if *timeout < 0 || *buildTimeout < 0 {
-		return usageErr("a timeout must not be negative (0 takes the default)")
-	}
-	if *par < 1 {
-		return usageErr("-p %d: want at least 1", *par)
-	}
+	return f, f.check()
+}
 
-	c, err := matrix.LoadCase(caseDir)
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "%v\n", err)
-		return ExitUsage
+// setting applies a key=value argument after CASE.
+func (f *bisectFlags) setting(kv string) error {
+	k, v, ok := strings.Cut(kv, "=")
+	if !ok {
+		if kv == "minors" || kv == "all" {
+			return usagef("unexpected argument %q\nhint: write -linear=%s", kv, kv)
+		}
+		return usagef("unexpected argument %q\nhint: settings are key=value (gomaxprocs=1, godebug=asyncpreemptoff=1, goexperiment=preemptibleloops); one case at a time", kv)
 	}
-	cell := matrix.Cell{
-		Case: c, GOMAXPROCS: set.gomaxprocs, GODEBUG: set.godebug, GOEXPERIMENT: set.goexperiment,
+	var err error
+	switch k {
+	case matrix.KeyGOMAXPROCS:
+		n, perr := strconv.Atoi(v)
+		switch {
+		case perr != nil:
+			err = errors.New("want a whole number")
+		case f.flagged[k] && n != f.set.gomaxprocs:
+			err = errors.New("-gomaxprocs says otherwise")
+		}
+		f.set.gomaxprocs = n
+	case matrix.KeyGODEBUG, matrix.KeyGOEXPERIMENT:
+		p := &f.set.godebug
+		if k == matrix.KeyGOEXPERIMENT {
+			p = &f.set.goexperiment
+		}
+		if f.flagged[k] && *p != v {
+			err = errors.New("-" + k + " says otherwise")
+		}
+		*p = v
+	default:
+		return usagef("%s: unknown setting %q\nhint: the settings are gomaxprocs, godebug and goexperiment; versions are -from and -to", kv, k)
+	}
+	if err != nil {
+		return usagef("%s: %v", kv, err)
+	}
+	f.flagged[k] = true
+	return nil
+}
+
+// check checks the flags as the matrix checks its keys.
+func (f *bisectFlags) check() error {
+	switch {
+	case f.set.check() != "":
+		return usagef("%s", f.set.check())
+	case f.repeat < 0 || f.repeat > 1000:
+		return usagef("-repeat %d: want 1 to 1000", f.repeat)
+	case f.timeout < 0 || f.buildTO < 0:
+		return usagef("a timeout must not be negative (0 takes the default)")
+	case f.par < 1:
+		return usagef("-p %d: want at least 1", f.par)
+	}
+	return nil
+}
+
+// cell is the cell the search probes on each release: the case with the
+// settings, timeouts and repeats of the flags, else of the case.
+func (f *bisectFlags) cell(c *matrix.Case) matrix.Cell {
+	return matrix.Cell{
+		Case: c, GOMAXPROCS: f.set.gomaxprocs, GODEBUG: f.set.godebug, GOEXPERIMENT: f.set.goexperiment,
 		Env:          c.Env,
-		Timeout:      firstSet(*timeout, c.Timeout, matrix.DefaultTimeout),
-		BuildTimeout: firstSet(*buildTimeout, c.BuildTimeout, matrix.DefaultBuildTimeout),
-		Repeat:       firstSet(*repeat, c.Repeat, 1),
+		Timeout:      firstSet(f.timeout, c.Timeout, matrix.DefaultTimeout),
+		BuildTimeout: firstSet(f.buildTO, c.BuildTimeout, matrix.DefaultBuildTimeout),
+		Repeat:       firstSet(f.repeat, c.Repeat, 1),
 	}
+}
 
-	cacheDir := e.CacheDir()
-	mgr, code := newToolchainManager(e, "bisect")
-	if mgr == nil {
-		return code
-	}
-	tcs, err := bisect.Releases(ctx, mgr, *from, *to)
-	if err != nil {
-		if ctx.Err() != nil {
-			return ExitInterrupted
+// again is the command that bisects again with the same cell, for the
+// notes.
+func (f *bisectFlags) again(c *matrix.Case) string {
+	cmd := append([]string{"go run ./runner bisect", quoteShell(c.Rel)}, quoteShellAll(f.set.args())...)
+	for _, name := range []string{"timeout", "build-timeout", "repeat"} {
+		if f.flagged[name] {
+			cmd = append(cmd, "-"+name, quoteShell(f.fs.Lookup(name).Value.String()))
 		}
-		fmt.Fprintf(e.Stderr, "runner bisect: %v\n", err)
-		return ExitUsage
 	}
-	versions := releaseVersions(tcs)
+	if f.rebuild {
+		cmd = append(cmd, "-rebuild")
+	}
+	return strings.Join(cmd, " ")
+}
+
+// cmdBisect implements 'runner bisect': see bisectUsage and package bisect.
+func cmdBisect(ctx context.Context, e *Env, args []string) error {
+	f, err := parseBisectFlags(e, args)
+	if err != nil {
+		return err
+	}
+	c, err := matrix.LoadCase(f.caseDir)
+	if err != nil {
+		return &pipeline.InputError{Err: err}
+	}
+	env := e.pipeline(e.Stderr)
+	mgr, err := env.NewManager()
+	if err != nil {
+		return err
+	}
+	tcs, err := bisect.Releases(ctx, mgr, f.from, f.to)
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("interrupted: %w", ctx.Err())
+	case err != nil:
+		return usagef("%v", err)
+	}
 	p := &bisect.CellProber{
-		Manager: mgr,
-		Scheduler: &scheduler.Scheduler{
-			Builder:               &build.Builder{CacheDir: cacheDir},
-			CacheDir:              cacheDir,
-			Parallel:              *par,
-			MatrixDir:             ".",
-			Results:               &results.Cache{Dir: filepath.Join(cacheDir, "results")},
-			Rerun:                 *rerun,
-			RebuildForExperiments: *rebuild,
-		},
-		Cell:       cell,
+		Manager:    mgr,
+		Scheduler:  env.NewScheduler(pipeline.SchedulerOptions{Parallel: f.par, Rerun: f.rerun, Rebuild: f.rebuild, MatrixDir: "."}),
+		Cell:       f.cell(c),
 		Toolchains: tcs,
 	}
-
 	out := e.Stdout
-	if *jsonOut {
+	if f.json {
 		out = e.Stderr
 	}
+	printBisectHeader(out, c, f, p.Cell, releaseVersions(tcs))
+	start := time.Now()
+	res, err := bisect.Search(ctx, p, releaseVersions(tcs), bisect.Options{Mode: f.linear.mode, OnStep: func(s bisect.Step) { printStep(out, s) }})
+	if err != nil {
+		return searchError(ctx, res, err)
+	}
+	wall := time.Since(start)
+	printConclusion(out, res, tcs, f.again(c))
+	fetched := p.Fetched()
+	if fetched == nil {
+		fetched = []string{} // [] in JSON
+	}
+	fmt.Fprintf(out, "%s in %s\n", toolchainCount(res, fetched), wall.Round(100*time.Millisecond))
+	if f.json {
+		writeToolchainJSON(e.Stdout, bisectReport{
+			Case: c.Name, Dir: filepath.ToSlash(c.Rel),
+			GOMAXPROCS: f.set.gomaxprocs, GODEBUG: f.set.godebug, GOEXPERIMENT: f.set.goexperiment,
+			Timeout: p.Cell.Timeout.String(), Repeat: p.Cell.Repeat, Rebuild: f.rebuild,
+			Result: res, Fetched: fetched, WallMS: float64(wall.Microseconds()) / 1000,
+		})
+	}
+	return nil
+}
+
+// printBisectHeader says what the search is about.
+func printBisectHeader(w io.Writer, c *matrix.Case, f *bisectFlags, cell matrix.Cell, versions []string) {
 	label := c.Name
 	if rel := filepath.ToSlash(c.Rel); rel != c.Name {
 		label += " (" + rel + ")"
@@ -264,56 +329,27 @@ func cmdBisect(ctx context.Context, e *Env, args []string) int {
 	if cell.Repeat > 1 {
 		runs = fmt.Sprintf("%d runs", cell.Repeat)
 	}
-	settings := strings.Join(set.args(), " ")
+	settings := strings.Join(f.set.args(), " ")
 	if settings == "" {
 		settings = "(no settings)"
 	}
-	fmt.Fprintf(out, "bisect %s %s: %s … %s, %d releases in %d minors; timeout %s, %s per step\n",
+	fmt.Fprintf(w, "bisect %s %s: %s … %s, %d releases in %d minors; timeout %s, %s per step\n",
 		label, settings, versions[0], versions[len(versions)-1], len(versions), len(bisect.Minors(versions)), cell.Timeout, runs)
-	start := time.Now()
-	res, err := bisect.Search(ctx, p, versions, bisect.Options{Mode: linear.mode, OnStep: func(s bisect.Step) { printStep(out, s) }})
-	wall := time.Since(start)
-	if err != nil {
-		switch {
-		case ctx.Err() != nil:
-			steps := 0
-			if res != nil {
-				steps = len(res.Steps)
-			}
-			fmt.Fprintf(e.Stderr, "runner bisect: interrupted after %s\n", plural(steps, "step"))
-			return ExitInterrupted
-		case errors.Is(err, bisect.ErrEndpoint):
-			fmt.Fprintf(e.Stderr, "runner bisect: %v\nhint: choose another -from or -to\n", err)
-			return ExitFailure
+}
+
+// searchError is the error of a search that could not finish.
+func searchError(ctx context.Context, res *bisect.Result, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		steps := 0
+		if res != nil {
+			steps = len(res.Steps)
 		}
-		fmt.Fprintf(e.Stderr, "runner bisect: %v\n", err)
-		return ExitFailure
+		return fmt.Errorf("interrupted after %s: %w", plural(steps, "step"), ctx.Err())
+	case errors.Is(err, bisect.ErrEndpoint):
+		return fmt.Errorf("%w\nhint: choose another -from or -to", err)
 	}
-	// The command that bisects again with the same cell, for the notes.
-	rerunCmd := append([]string{"go run ./runner bisect", quoteShell(c.Rel)}, quoteShellAll(set.args())...)
-	for _, name := range []string{"timeout", "build-timeout", "repeat"} {
-		if flagged[name] {
-			rerunCmd = append(rerunCmd, "-"+name, quoteShell(fs.Lookup(name).Value.String()))
-		}
-	}
-	if *rebuild {
-		rerunCmd = append(rerunCmd, "-rebuild")
-	}
-	printConclusion(out, res, tcs, strings.Join(rerunCmd, " "))
-	fetched := p.Fetched()
-	if fetched == nil {
-		fetched = []string{} // [] in JSON
-	}
-	fmt.Fprintf(out, "%s in %s\n", toolchainCount(res, fetched), wall.Round(100*time.Millisecond))
-	if *jsonOut {
-		writeToolchainJSON(e.Stdout, bisectReport{
-			Case: c.Name, Dir: filepath.ToSlash(c.Rel),
-			GOMAXPROCS: set.gomaxprocs, GODEBUG: set.godebug, GOEXPERIMENT: set.goexperiment,
-			Timeout: cell.Timeout.String(), Repeat: cell.Repeat, Rebuild: *rebuild,
-			Result: res, Fetched: fetched, WallMS: float64(wall.Microseconds()) / 1000,
-		})
-	}
-	return ExitOK
+	return err
 }
 
 // bisectReport is what -json prints.
@@ -332,8 +368,9 @@ type bisectReport struct {
 	WallMS  float64  `json:"wall_ms"`
 }
 
-// checkBisectSettings checks the settings as the matrix checks its axes.
-func checkBisectSettings(s bisectSettings) string {
+// check checks the settings as the matrix checks its axes, and says
+// what is wrong, or "".
+func (s bisectSettings) check() string {
 	if s.gomaxprocs < 0 {
 		return fmt.Sprintf("gomaxprocs %d: want 0 (unset) or more", s.gomaxprocs)
 	}
@@ -469,11 +506,19 @@ func printConclusion(w io.Writer, r *bisect.Result, tcs []toolchain.Toolchain, a
 		}
 		fmt.Fprintf(w, "flaky: %s: %s: its runs disagreed, the majority decided the step%s\n", s.Version, s.Label(), onBoundary)
 	}
-	// Settings that did not take effect, grouped by why: the versions
-	// named in a reason vary, so group by the reason of the oldest.
+	printInert(w, r.Steps)
+	for _, s := range r.Skipped() {
+		fmt.Fprintf(w, "skipped: %s: %s\n", s.Version, clipLine(s.Reason, 200))
+	}
+}
+
+// printInert prints the settings that did not take effect, grouped by
+// why: the versions named in a reason vary, so group by the reason of
+// the oldest.
+func printInert(w io.Writer, steps []bisect.Step) {
 	var reasons []string
 	inert := map[string][]string{}
-	for _, s := range r.Steps {
+	for _, s := range steps {
 		for _, why := range s.Inert {
 			key := strings.ReplaceAll(why, s.Version, "VERSION")
 			if _, ok := inert[key]; !ok {
@@ -489,9 +534,6 @@ func printConclusion(w io.Writer, r *bisect.Result, tcs []toolchain.Toolchain, a
 		if strings.Contains(key, "GOEXPERIMENT") && strings.Contains(key, "toolchain itself is built") {
 			fmt.Fprintln(w, "  hint: -rebuild builds these steps with the toolchain rebuilt with the experiment")
 		}
-	}
-	for _, s := range r.Skipped() {
-		fmt.Fprintf(w, "skipped: %s: %s\n", s.Version, clipLine(s.Reason, 200))
 	}
 }
 

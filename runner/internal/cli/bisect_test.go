@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/bisect/bisecttest"
 	"gomatrix/runner/internal/gover"
+	"gomatrix/runner/internal/toolchain/toolchaintest"
 )
 
 // releases14 are the releases of the fake proxy: the newest patch of
@@ -23,15 +23,15 @@ var (
 // before go1.14.7 and prints "hi" from it on.
 func loopBefore1147(v, exp string) string {
 	if gover.Compare(v, "go1.14.7") < 0 {
-		return bisecttest.Hang
+		return toolchaintest.Hang
 	}
-	return bisecttest.Complete
+	return toolchaintest.Complete
 }
 
-func runBisect(t *testing.T, env *bisecttest.Env, args ...string) (code int, stdout, stderr string) {
+func runBisect(t *testing.T, env *toolchaintest.Env, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = cmdBisect(context.Background(), &Env{Stdout: &out, Stderr: &errb, Getenv: env.Getenv}, args)
+	code = (&Env{Stdout: &out, Stderr: &errb, Getenv: env.Getenv}).Main(context.Background(), append([]string{"bisect"}, args...))
 	return code, out.String(), errb.String()
 }
 
@@ -45,8 +45,8 @@ func wantLines(t *testing.T, out string, lines ...string) {
 }
 
 func TestBisect(t *testing.T) {
-	env := bisecttest.New(t, bisecttest.Fake{Releases: releases14, Installed: newest14, Behave: loopBefore1147})
-	dir := bisecttest.Case(t, "complete_on: {output: '^hi$'}\n")
+	env := toolchaintest.New(t, toolchaintest.Fake{Releases: releases14, Installed: newest14, Behave: loopBefore1147})
+	dir := toolchaintest.Case(t, "complete_on: {output: '^hi$'}\n")
 	// Flags after the case, settings as key=value and as a flag.
 	code, out, stderr := runBisect(t, env, dir, "gomaxprocs=1", "-from", "1.13", "-to", "1.17", "-timeout", "300ms", "-godebug", "asyncpreemptoff=1")
 	if code != ExitOK {
@@ -73,8 +73,8 @@ func TestBisect(t *testing.T) {
 }
 
 func TestBisectJSON(t *testing.T) {
-	env := bisecttest.New(t, bisecttest.Fake{Releases: releases14, Installed: releases14, Behave: loopBefore1147})
-	dir := bisecttest.Case(t, "")
+	env := toolchaintest.New(t, toolchaintest.Fake{Releases: releases14, Installed: releases14, Behave: loopBefore1147})
+	dir := toolchaintest.Case(t, "")
 	code, out, stderr := runBisect(t, env, "-json", "-from", "1.14.2", "-to", "1.16", "-timeout", "300ms", dir)
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, stderr)
@@ -114,15 +114,15 @@ func crashesOnExperiment(v, exp string) string {
 	switch gover.Lang(v) {
 	case "go1.17", "go1.18", "go1.21", "go1.22", "go1.23":
 		if exp != "" {
-			return bisecttest.BuildError
+			return toolchaintest.BuildError
 		}
 	}
-	return bisecttest.Complete
+	return toolchaintest.Complete
 }
 
 func TestBisectNonMonotone(t *testing.T) {
-	env := bisecttest.New(t, bisecttest.Fake{Releases: releasesExp, Installed: newestExp, Experiments: []string{"fakeexp"}, Behave: crashesOnExperiment})
-	dir := bisecttest.Case(t, "")
+	env := toolchaintest.New(t, toolchaintest.Fake{Releases: releasesExp, Installed: newestExp, Experiments: []string{"fakeexp"}, Behave: crashesOnExperiment})
+	dir := toolchaintest.Case(t, "")
 
 	// A bisection sees the endpoints agree, and says what it cannot see.
 	code, out, stderr := runBisect(t, env, dir, "goexperiment=fakeexp", "-from", "1.16", "-to", "1.24")
@@ -158,14 +158,14 @@ func TestBisectNonMonotone(t *testing.T) {
 // TestBisectSecondChangeSeen: a bisection whose probes straddle a second
 // change says so, and how to locate it.
 func TestBisectSecondChangeSeen(t *testing.T) {
-	env := bisecttest.New(t, bisecttest.Fake{Releases: releasesExp, Installed: releasesExp, Experiments: []string{"fakeexp"},
+	env := toolchaintest.New(t, toolchaintest.Fake{Releases: releasesExp, Installed: releasesExp, Experiments: []string{"fakeexp"},
 		Behave: func(v, exp string) string {
 			if gover.Compare(v, "go1.17") < 0 {
-				return bisecttest.Fail
+				return toolchaintest.Fail
 			}
 			return crashesOnExperiment(v, exp)
 		}})
-	dir := bisecttest.Case(t, "")
+	dir := toolchaintest.Case(t, "")
 	code, out, stderr := runBisect(t, env, dir, "goexperiment=fakeexp", "-from", "1.16", "-to", "1.24")
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, stderr)
@@ -178,13 +178,13 @@ func TestBisectSecondChangeSeen(t *testing.T) {
 }
 
 func TestBisectFlaky(t *testing.T) {
-	env := bisecttest.New(t, bisecttest.Fake{Releases: releases14, Installed: releases14, Behave: func(v, exp string) string {
+	env := toolchaintest.New(t, toolchaintest.Fake{Releases: releases14, Installed: releases14, Behave: func(v, exp string) string {
 		if v == "go1.14.7" {
-			return bisecttest.Flaky
+			return toolchaintest.Flaky
 		}
 		return loopBefore1147(v, exp)
 	}})
-	dir := bisecttest.Case(t, "")
+	dir := toolchaintest.Case(t, "")
 	code, out, stderr := runBisect(t, env, dir, "-repeat", "3", "-timeout", "300ms", "-from", "1.13", "-to", "1.17")
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, stderr)
@@ -198,8 +198,8 @@ func TestBisectFlaky(t *testing.T) {
 }
 
 func TestBisectEndpointUnavailable(t *testing.T) {
-	env := bisecttest.New(t, bisecttest.Fake{Releases: releases14, Installed: newest14[1:], Behave: loopBefore1147, Offline: true})
-	dir := bisecttest.Case(t, "")
+	env := toolchaintest.New(t, toolchaintest.Fake{Releases: releases14, Installed: newest14[1:], Behave: loopBefore1147, Offline: true})
+	dir := toolchaintest.Case(t, "")
 	code, out, stderr := runBisect(t, env, dir, "-from", "1.13", "-to", "1.17")
 	if code != ExitFailure {
 		t.Fatalf("exit %d, want %d\n%s%s", code, ExitFailure, out, stderr)
@@ -208,8 +208,8 @@ func TestBisectEndpointUnavailable(t *testing.T) {
 }
 
 func TestBisectUsage(t *testing.T) {
-	env := bisecttest.New(t, bisecttest.Fake{Releases: releases14, Installed: newest14, Behave: loopBefore1147, Offline: true})
-	dir := bisecttest.Case(t, "")
+	env := toolchaintest.New(t, toolchaintest.Fake{Releases: releases14, Installed: newest14, Behave: loopBefore1147, Offline: true})
+	dir := toolchaintest.Case(t, "")
 	for _, tt := range []struct {
 		args []string
 		want string
@@ -234,19 +234,19 @@ func TestBisectUsage(t *testing.T) {
 			t.Errorf("bisect %q: exit %d, stderr:\n%s\nwant exit %d and %q (stdout %s)", tt.args, code, stderr, ExitUsage, tt.want, out)
 		}
 	}
-	code, _, stderr := runBisect(t, env, "-h")
-	if code != ExitOK || !strings.Contains(stderr, "usage: runner bisect [flags] CASE [key=value...]") || !strings.Contains(stderr, "-linear") {
-		t.Errorf("-h: exit %d\n%s", code, stderr)
+	code, stdout, stderr := runBisect(t, env, "-h")
+	if code != ExitOK || stderr != "" || !strings.Contains(stdout, "usage: runner bisect [flags] CASE [key=value...]") || !strings.Contains(stdout, "-linear") {
+		t.Errorf("-h: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 }
 
 func TestBisectInterrupted(t *testing.T) {
-	env := bisecttest.New(t, bisecttest.Fake{Releases: releases14, Installed: newest14, Behave: loopBefore1147, Offline: true})
-	dir := bisecttest.Case(t, "")
+	env := toolchaintest.New(t, toolchaintest.Fake{Releases: releases14, Installed: newest14, Behave: loopBefore1147, Offline: true})
+	dir := toolchaintest.Case(t, "")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out, errb bytes.Buffer
-	if code := cmdBisect(ctx, &Env{Stdout: &out, Stderr: &errb, Getenv: env.Getenv}, []string{dir}); code != ExitInterrupted {
+	if code := (&Env{Stdout: &out, Stderr: &errb, Getenv: env.Getenv}).Main(ctx, []string{"bisect", dir}); code != ExitInterrupted {
 		t.Errorf("exit %d, want %d\n%s%s", code, ExitInterrupted, out.String(), errb.String())
 	}
 }

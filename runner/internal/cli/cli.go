@@ -1,5 +1,7 @@
 // Package cli is the runner's command line: a table of subcommands, each
-// a function of its arguments and an Env, so tests run them in-process.
+// a function of its arguments and an Env that returns an error, so tests
+// run them in-process. Main prints the error once, with one prefix, and
+// chooses the exit status from its type (see exitCode).
 package cli
 
 import (
@@ -12,18 +14,10 @@ import (
 	"golang.org/x/term"
 )
 
-// Exit statuses, stable for scripts.
-const (
-	ExitOK          = 0   // the command did what it was asked
-	ExitFailure     = 1   // it ran, but something failed (a toolchain could not be had)
-	ExitUsage       = 2   // bad flags, or a bad matrix or case file: nothing was run
-	ExitInterrupted = 130 // stopped by Ctrl-C or SIGTERM; finished cells were written
-)
-
 type command struct {
 	name    string
 	summary string
-	run     func(ctx context.Context, e *Env, args []string) int
+	run     func(ctx context.Context, e *Env, args []string) error
 }
 
 var commands []command
@@ -52,23 +46,39 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return e.Main(ctx, args)
 }
 
-// Main dispatches args to a subcommand; "run" when the first argument is
-// a flag or absent, so `go run ./runner` runs the default matrix.
+// Main dispatches args to a subcommand — "run" when the first argument is
+// a flag or absent, so `go run ./runner` runs the default matrix — prints
+// its error, if any, and returns the exit status.
 func (e *Env) Main(ctx context.Context, args []string) int {
+	name, err := e.dispatch(ctx, args)
+	if err != nil && exitCode(err) != ExitOK {
+		fmt.Fprintf(e.Stderr, "%s: %v\n", strings.TrimSpace("runner "+name), err)
+	}
+	return exitCode(err)
+}
+
+// dispatch runs the command args name and returns its name and error.
+func (e *Env) dispatch(ctx context.Context, args []string) (string, error) {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
 			usage(e.Stdout)
-			return ExitOK
+			return "", nil
 		}
-		return cmdRun(ctx, e, args)
+		return "run", cmdRun(ctx, e, args)
 	}
+	if c, ok := lookup(args[0]); ok {
+		return c.name, c.run(ctx, e, args[1:])
+	}
+	return "", usagef("unknown command %q\nhint: 'runner help' lists the commands", args[0])
+}
+
+func lookup(name string) (command, bool) {
 	for _, c := range commands {
-		if c.name == args[0] {
-			return c.run(ctx, e, args[1:])
+		if c.name == name {
+			return c, true
 		}
 	}
-	fmt.Fprintf(e.Stderr, "runner: unknown command %q\nhint: run 'go run ./runner help' for the list\n", args[0])
-	return ExitUsage
+	return command{}, false
 }
 
 func usage(w io.Writer) {
@@ -103,16 +113,15 @@ cells were written).
 `)
 }
 
-func cmdHelp(ctx context.Context, e *Env, args []string) int {
+// cmdHelp prints the help of a command, or the list of commands.
+func cmdHelp(ctx context.Context, e *Env, args []string) error {
 	if len(args) == 0 {
 		usage(e.Stdout)
-		return ExitOK
+		return nil
 	}
-	for _, c := range commands {
-		if c.name == args[0] && c.name != "help" {
-			return c.run(ctx, &Env{Stdout: e.Stdout, Stderr: e.Stdout, Getenv: e.Getenv}, []string{"-h"})
-		}
+	c, ok := lookup(args[0])
+	if !ok || c.name == "help" {
+		return usagef("unknown command %q\nhint: 'runner help' lists the commands", args[0])
 	}
-	fmt.Fprintf(e.Stderr, "runner help: unknown command %q\n", args[0])
-	return ExitUsage
+	return c.run(ctx, e, []string{"-h"})
 }

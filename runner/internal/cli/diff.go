@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 
 	"gomatrix/runner/internal/report"
 	"gomatrix/runner/internal/results"
@@ -17,13 +18,55 @@ import (
 // longer does; a cell of OLD (other than a skip) is missing from NEW —
 // so a scheduled workflow fails on a behaviour change between Go
 // releases. See report.Delta for the pairing of cells across runs.
-func cmdDiff(ctx context.Context, e *Env, args []string) int {
+func cmdDiff(ctx context.Context, e *Env, args []string) error {
 	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
-	fs.SetOutput(e.Stderr)
 	format := fs.String("format", "text", "output `format`: text (a line per change) or markdown")
 	out := fs.String("o", "", "write to this `file` instead of standard output (atomically)")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), `usage: runner diff [-format text|markdown] [-o FILE] OLD.json NEW.json
+	fs.Usage = func() { fmt.Fprintf(fs.Output(), diffUsage, report.RegressionDefinition); fs.PrintDefaults() }
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return usagef("want two results.json files, OLD and NEW, got %d arguments\nhint: runner diff old/results.json results/results.json", fs.NArg())
+	}
+	render, ok := diffFormats[*format]
+	if !ok {
+		return usagef("-format %s: unknown format\nhint: formats: text, markdown", *format)
+	}
+	var runs [2]*results.Results
+	for i, path := range fs.Args() {
+		r, err := results.Read(path)
+		if err != nil {
+			return &usageError{err}
+		}
+		runs[i] = r
+	}
+	d := report.Diff(runs[0], runs[1])
+	d.OldName, d.NewName = fs.Arg(0), fs.Arg(1)
+	var buf bytes.Buffer
+	if err := render(&buf, d); err != nil {
+		return err
+	}
+	if err := e.output(*out, buf.Bytes()); err != nil {
+		return err
+	}
+	if n := d.Regressions(); n > 0 {
+		where := "above"
+		if *out != "" {
+			where = "in " + *out
+		}
+		return fmt.Errorf("%d regression(s); see %s", n, where)
+	}
+	return nil
+}
+
+// diffFormats are the renderings of a diff, by -format name.
+var diffFormats = map[string]func(io.Writer, *report.Delta) error{
+	"text": report.DiffText, "plain": report.DiffText,
+	"markdown": report.DiffMarkdown, "md": report.DiffMarkdown,
+}
+
+const diffUsage = `usage: runner diff [-format text|markdown] [-o FILE] OLD.json NEW.json
 
 Compares two runs' results: the cells whose outcome changed (new hangs
 first), the cells added and removed, the claims whose verdict changed.
@@ -35,61 +78,8 @@ as the same cell with the toolchain moved.
 
 Regressions, precisely: %s.
 
-Exit status: 0 no regression; 1 at least one regression; 2 bad usage, or
-a file that cannot be read or written.
+Exit status: 0 no regression; 1 at least one regression, or the output
+could not be written; 2 bad usage, or a file that cannot be read.
 
 Flags:
-`, report.RegressionDefinition)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
-	}
-	if fs.NArg() != 2 {
-		fmt.Fprintf(e.Stderr, "runner diff: want two results.json files, OLD and NEW, got %d arguments\nhint: runner diff old/results.json results/results.json\n", fs.NArg())
-		return ExitUsage
-	}
-	var render func(*bytes.Buffer, *report.Delta) error
-	switch *format {
-	case "text", "plain":
-		render = func(b *bytes.Buffer, d *report.Delta) error { return report.DiffText(b, d) }
-	case "markdown", "md":
-		render = func(b *bytes.Buffer, d *report.Delta) error { return report.DiffMarkdown(b, d) }
-	default:
-		fmt.Fprintf(e.Stderr, "runner diff: -format %s: unknown format\nhint: formats: text, markdown\n", *format)
-		return ExitUsage
-	}
-	var runs [2]*results.Results
-	for i, path := range fs.Args() {
-		r, err := results.Read(path)
-		if err != nil {
-			fmt.Fprintf(e.Stderr, "runner diff: %v\n", err)
-			return ExitUsage
-		}
-		runs[i] = r
-	}
-	d := report.Diff(runs[0], runs[1])
-	d.OldName, d.NewName = fs.Arg(0), fs.Arg(1)
-	var buf bytes.Buffer
-	if err := render(&buf, d); err != nil {
-		fmt.Fprintf(e.Stderr, "runner diff: %v\n", err)
-		return ExitUsage
-	}
-	var err error
-	if *out == "" {
-		_, err = e.Stdout.Write(buf.Bytes())
-	} else {
-		err = results.WriteFile(*out, buf.Bytes())
-	}
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "runner diff: %v\n", err)
-		return ExitUsage
-	}
-	if n := d.Regressions(); n > 0 {
-		if *out != "" {
-			fmt.Fprintf(e.Stderr, "runner diff: %d regression(s); see %s\n", n, *out)
-		}
-		return ExitFailure
-	}
-	return ExitOK
-}
+`

@@ -10,7 +10,7 @@ import (
 var diffNew = filepath.Join("..", "report", "testdata", "results-new.json")
 
 func TestDiffRegressed(t *testing.T) {
-	code, out, stderr := runCmd(t, cmdDiff, reportFixture, diffNew)
+	code, out, stderr := runCmd(t, "diff", reportFixture, diffNew)
 	if code != ExitFailure {
 		t.Fatalf("exit %d, want %d (regressed)\n%s%s", code, ExitFailure, out, stderr)
 	}
@@ -25,7 +25,7 @@ func TestDiffRegressed(t *testing.T) {
 
 func TestDiffMarkdown(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "diff.md")
-	code, _, stderr := runCmd(t, cmdDiff, "-format", "markdown", "-o", out, reportFixture, diffNew)
+	code, _, stderr := runCmd(t, "diff", "-format", "markdown", "-o", out, reportFixture, diffNew)
 	if code != ExitFailure || !strings.Contains(stderr, "4 regression(s)") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
@@ -36,13 +36,13 @@ func TestDiffMarkdown(t *testing.T) {
 }
 
 func TestDiffSame(t *testing.T) {
-	code, out, stderr := runCmd(t, cmdDiff, reportFixture, reportFixture)
+	code, out, stderr := runCmd(t, "diff", reportFixture, reportFixture)
 	if code != ExitOK || !strings.HasSuffix(out, "; no regression\n") {
 		t.Errorf("exit %d\n%s%s", code, out, stderr)
 	}
 	// Improvements alone do not fail: NEW → OLD turns hangs back into
 	// completes, but drops a cell of NEW that was not a skip.
-	code, out, _ = runCmd(t, cmdDiff, diffNew, reportFixture)
+	code, out, _ = runCmd(t, "diff", diffNew, reportFixture)
 	if code != ExitFailure || !strings.Contains(out, "removed  busyloop go1.26.9 P=1 D=asyncpreemptoff=1 E=–: was hang  [regression]") {
 		t.Errorf("reverse diff: exit %d\n%s", code, out)
 	}
@@ -57,13 +57,23 @@ func TestDiffUsageErrors(t *testing.T) {
 		{[]string{"-format", "html", reportFixture, diffNew}, "hint: formats: text, markdown"},
 		{[]string{reportFixture, filepath.Join(t.TempDir(), "missing.json")}, "read results"},
 	} {
-		code, _, stderr := runCmd(t, cmdDiff, tt.args...)
+		code, _, stderr := runCmd(t, "diff", tt.args...)
 		if code != ExitUsage || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%q: exit %d, stderr %q; want exit %d and %q", tt.args, code, stderr, ExitUsage, tt.want)
 		}
 	}
-	code, _, stderr := runCmd(t, cmdDiff, "-h")
-	if code != ExitOK || !strings.Contains(stderr, "Regressions, precisely: a regression is a cell whose outcome went from complete") {
-		t.Errorf("-h: exit %d\n%s", code, stderr)
+	code, stdout, stderr := runCmd(t, "diff", "-h")
+	if code != ExitOK || stderr != "" || !strings.Contains(stdout, "Regressions, precisely: a regression is a cell whose outcome went from complete") {
+		t.Errorf("-h: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+}
+
+// A diff that cannot be written is a failure (1), not a usage error (2).
+func TestDiffWriteFails(t *testing.T) {
+	notDir := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(notDir, nil, 0o644)
+	code, _, stderr := runCmd(t, "diff", "-o", filepath.Join(notDir, "diff.txt"), reportFixture, reportFixture)
+	if code != ExitFailure || !strings.HasPrefix(stderr, "runner diff: ") {
+		t.Errorf("exit %d, stderr %q; want %d", code, stderr, ExitFailure)
 	}
 }

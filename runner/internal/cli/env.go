@@ -2,8 +2,8 @@ package cli
 
 import (
 	"io"
-	"os"
-	"path/filepath"
+
+	"gomatrix/runner/internal/pipeline"
 )
 
 // Env is what every subcommand is handed: its output streams and the
@@ -16,15 +16,8 @@ type Env struct {
 	IsTTY bool
 }
 
-// CacheDir returns the root of the runner's cache: $GOMATRIX_CACHE, or
-// gomatrix under os.UserCacheDir. Toolchains live in toolchains/, build
-// caches in gocache/, built binaries in builds/.
-func (e *Env) CacheDir() string {
-	if d := e.Getenv("GOMATRIX_CACHE"); d != "" {
-		return d
-	}
-	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "gomatrix")
-	}
-	return filepath.Join(os.TempDir(), "gomatrix-cache")
+// pipeline returns the pipeline's view of e, with toolchain progress
+// going to progress.
+func (e *Env) pipeline(progress io.Writer) pipeline.Env {
+	return pipeline.Env{Getenv: e.Getenv, Progress: progress, IsTTY: e.IsTTY}
 }

@@ -15,6 +15,7 @@ import (
 
 	"gomatrix/runner/internal/claim"
 	"gomatrix/runner/internal/matrix"
+	"gomatrix/runner/internal/pipeline"
 	"gomatrix/runner/internal/results"
 	"gomatrix/runner/internal/shard"
 )
@@ -44,67 +45,73 @@ Exit status: 0 merged; 1 merged, but cells are missing or duplicated;
 Flags:
 `
 
-func cmdMerge(ctx context.Context, e *Env, args []string) int {
+// cmdMerge implements 'runner merge': see mergeUsage.
+func cmdMerge(ctx context.Context, e *Env, args []string) error {
 	fls := flag.NewFlagSet("merge", flag.ContinueOnError)
-	fls.SetOutput(e.Stderr)
 	outDir := fls.String("o", "results", "write results.json, results.md and index.html to this `dir`ectory")
 	file := fls.String("f", "matrix.yaml", "the matrix `file`, for its claims")
 	fls.Usage = func() { fmt.Fprint(fls.Output(), mergeUsage); fls.PrintDefaults() }
-	if err := fls.Parse(args); err != nil {
-		return flagExit(err)
+	if err := e.parseFlags(fls, args); err != nil {
+		return err
 	}
 	fileSet := false
 	fls.Visit(func(f *flag.Flag) { fileSet = fileSet || f.Name == "f" })
 	if fls.NArg() == 0 {
-		fmt.Fprintf(e.Stderr, "runner merge: no results given\nhint: runner merge -o results shards/*/results.json\n")
-		return ExitUsage
+		return usagef("no results given\nhint: runner merge -o results shards/*/results.json")
 	}
-	paths, err := mergeInputs(fls.Args())
+	mg, err := readAndMerge(fls.Args())
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "runner merge: %v\n", err)
-		return ExitUsage
+		return &usageError{err}
+	}
+	if err := mergeClaims(e, mg, *file, fileSet); err != nil {
+		return err
+	}
+	if err := writeMerged(*outDir, mg); err != nil {
+		return err
+	}
+	printMerge(e.Stderr, mg, *outDir)
+	if n := mg.Problems(); n > 0 {
+		return fmt.Errorf("%s missing or given twice (listed above); the merged results are marked incomplete", plural(n, "shard or cell"))
+	}
+	return nil
+}
+
+// readAndMerge reads the results named by args and merges them.
+func readAndMerge(args []string) (*shard.Merged, error) {
+	paths, err := mergeInputs(args)
+	if err != nil {
+		return nil, err
 	}
 	var inputs []*shard.Input
 	for _, p := range paths {
 		in, err := shard.ReadInput(p)
 		if err != nil {
-			fmt.Fprintf(e.Stderr, "runner merge: %v\n", err)
-			return ExitUsage
+			return nil, err
 		}
 		inputs = append(inputs, in)
 	}
-	mg, err := shard.Merge(inputs)
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "runner merge: %v\n", err)
-		return ExitUsage
-	}
+	return shard.Merge(inputs)
+}
 
-	// Claims, over every cell at once.
-	m, err := matrix.Load(*file)
+// mergeClaims evaluates the claims of the matrix file again over every
+// merged cell: a shard only saw its own. Without the file (not named
+// with -f, and no matrix.yaml here), a merge of several results has no
+// claims.
+func mergeClaims(e *Env, mg *shard.Merged, file string, named bool) error {
+	m, err := pipeline.LoadMatrix(file)
 	switch {
 	case err == nil:
 		if why := sameMatrix(m, mg.Results); why != "" {
-			fmt.Fprintf(e.Stderr, "runner merge: -f %s is not the matrix the results are of: %s\nhint: name it with -f\n", *file, why)
-			return ExitUsage
+			return usagef("-f %s is not the matrix the results are of: %s\nhint: name it with -f", file, why)
 		}
 		mg.Results.Claims = claim.Evaluate(m.Claims, mg.Results.Cells)
-	case fileSet || !errors.Is(err, fs.ErrNotExist):
-		fmt.Fprintf(e.Stderr, "%v\n", err)
-		return ExitUsage
-	case len(inputs) > 1:
+	case named || !errors.Is(err, fs.ErrNotExist):
+		return err
+	case len(mg.Inputs) > 1:
 		mg.Results.Claims = nil
-		fmt.Fprintf(e.Stderr, "note: no %s: claims are not evaluated (name the matrix with -f)\n", *file)
+		fmt.Fprintf(e.Stderr, "note: no %s: claims are not evaluated (name the matrix with -f)\n", file)
 	}
-
-	if err := writeMerged(*outDir, mg); err != nil {
-		fmt.Fprintf(e.Stderr, "runner merge: %v\n", err)
-		return ExitFailure
-	}
-	printMerge(e.Stderr, mg, *outDir)
-	if mg.Problems() > 0 {
-		return ExitFailure
-	}
-	return ExitOK
+	return nil
 }
 
 // mergeInputs expands directories into the results.json files under them.
@@ -169,28 +176,12 @@ func writeMerged(dir string, mg *shard.Merged) error {
 	if perHost := mg.ByHost(); len(perHost) > 1 {
 		for _, r := range perHost {
 			sub := filepath.Join(dir, strings.ReplaceAll(shard.HostName(r.Host), "/", "-"))
-			if err := writeResults(sub, r); err != nil {
+			if err := pipeline.Write(sub, r); err != nil {
 				return err
 			}
 		}
 	}
-	return writeRenderings(dir, mg.Results)
-}
-
-// writeRenderings writes results.md and index.html of r into dir.
-func writeRenderings(dir string, r *results.Results) error {
-	md, err := render(r)
-	if err != nil {
-		return err
-	}
-	if err := results.WriteFile(filepath.Join(dir, "results.md"), md); err != nil {
-		return err
-	}
-	page, err := renderFormat("html", r)
-	if err != nil {
-		return err
-	}
-	return results.WriteFile(filepath.Join(dir, "index.html"), page)
+	return pipeline.WriteRenderings(dir, mg.Results)
 }
 
 // printMerge says what was merged and what is wrong with it.
@@ -221,7 +212,7 @@ func printMerge(w io.Writer, mg *shard.Merged, dir string) {
 	list("shards missing", mg.MissingShards)
 	list("cells missing", mg.Missing)
 	list("cells given twice (the first kept)", mg.Duplicates)
-	fmt.Fprintf(w, "wrote %s, %s and %s\n", filepath.Join(dir, "results.json"), filepath.Join(dir, "results.md"), filepath.Join(dir, "index.html"))
+	fmt.Fprintf(w, "wrote %s\n", filesIn(dir))
 }
 
 // hashPrefix shortens a hash for people: 12 hex digits tell matrices apart.

@@ -18,11 +18,11 @@ var reportFixture = filepath.Join("..", "report", "testdata", "results.json")
 
 // runCmd runs a subcommand in-process and returns its exit status and
 // output.
-func runCmd(t *testing.T, cmd func(context.Context, *Env, []string) int, args ...string) (code int, stdout, stderr string) {
+func runCmd(t *testing.T, name string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	e := &Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
-	code = cmd(context.Background(), e, args)
+	code = e.Main(context.Background(), append([]string{name}, args...))
 	return code, out.String(), errb.String()
 }
 
@@ -72,7 +72,7 @@ func TestReportFormats(t *testing.T) {
 		}},
 	} {
 		t.Run(tt.format, func(t *testing.T) {
-			code, out, stderr := runCmd(t, cmdReport, "-format", tt.format, reportFixture)
+			code, out, stderr := runCmd(t, "report", "-format", tt.format, reportFixture)
 			if code != ExitOK {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
@@ -86,7 +86,7 @@ func TestReportFormatFromExtension(t *testing.T) {
 	dir := t.TempDir()
 	for name, prefix := range map[string]string{"index.html": "<!DOCTYPE html>", "r.md": "# Results", "r.csv": "case,", "r.xml": "<?xml", "r.json": "{"} {
 		out := filepath.Join(dir, name)
-		if code, _, stderr := runCmd(t, cmdReport, "-o", out, reportFixture); code != ExitOK {
+		if code, _, stderr := runCmd(t, "report", "-o", out, reportFixture); code != ExitOK {
 			t.Fatalf("%s: exit %d: %s", name, code, stderr)
 		}
 		data, err := os.ReadFile(out)
@@ -95,14 +95,14 @@ func TestReportFormatFromExtension(t *testing.T) {
 		}
 	}
 	out := filepath.Join(dir, "forced.html")
-	runCmd(t, cmdReport, "-format", "markdown", "-o", out, reportFixture)
+	runCmd(t, "report", "-format", "markdown", "-o", out, reportFixture)
 	if data, _ := os.ReadFile(out); !strings.HasPrefix(string(data), "# Results") {
 		t.Errorf("-format markdown -o x.html wrote %.30q", data)
 	}
 }
 
 func TestReportMaxBytes(t *testing.T) {
-	code, out, stderr := runCmd(t, cmdReport, "-max-bytes", "2500", reportFixture)
+	code, out, stderr := runCmd(t, "report", "-max-bytes", "2500", reportFixture)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -122,7 +122,7 @@ func TestReportUsageErrors(t *testing.T) {
 		{[]string{"a.json", "b.json"}, "want at most one results.json", ExitUsage},
 		{[]string{filepath.Join(t.TempDir(), "missing.json")}, "read results", ExitFailure},
 	} {
-		code, _, stderr := runCmd(t, cmdReport, tt.args...)
+		code, _, stderr := runCmd(t, "report", tt.args...)
 		if code != tt.code || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%q: exit %d, stderr %q; want exit %d and %q", tt.args, code, stderr, tt.code, tt.want)
 		}

@@ -3,8 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -78,6 +81,7 @@ func TestRunMisbehavingCases(t *testing.T) {
 		t.Error("results not marked complete")
 	}
 	cells := byCase(t, r)
+	localGo := goVersion(t)
 	want := map[string]string{
 		"exit0": results.Complete, "marker": results.Complete, "hang": results.Hang, "crash": results.Fail,
 		"buildfail": results.BuildError, "fork": results.Complete, "ignoreterm": results.Hang,
@@ -92,8 +96,8 @@ func TestRunMisbehavingCases(t *testing.T) {
 		if c.Outcome != outcome {
 			t.Errorf("%s: outcome %s (%s), want %s", name, c.Outcome, c.Reason, outcome)
 		}
-		if c.Go != "go"+strings.TrimPrefix(runtime.Version(), "go") && c.Go == "" {
-			t.Errorf("%s: no go version", name)
+		if c.Go != localGo {
+			t.Errorf("%s: go %q, want the local toolchain's %q", name, c.Go, localGo)
 		}
 		if c.Reproduce == "" {
 			t.Errorf("%s: no reproduce command", name)
@@ -197,21 +201,35 @@ func TestRunMatrixErrors(t *testing.T) {
 }
 
 func TestRunUsageErrors(t *testing.T) {
-	for _, args := range [][]string{
-		{"-only", "cases=x"},
-		{"-p", "0"},
-		{"extra-arg"},
-		{"nosuchcommand"},
-		{"-f", "testdata/matrix.yaml", "-only", "case=nosuch"},
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-only", "cases=x"}, `runner run: invalid value "cases=x" for flag -only`},
+		{[]string{"-p", "0"}, "runner run: -p 0: want at least 1"},
+		{[]string{"-q", "extra-arg"}, `runner run: unexpected argument "extra-arg"`},
+		{[]string{"run", "-q", "extra-arg"}, `runner run: unexpected argument "extra-arg"`},
+		{[]string{"nosuchcommand"}, `runner: unknown command "nosuchcommand"`},
+		{[]string{"-f", "testdata/matrix.yaml", "-only", "case=nosuch"}, "runner run: no cell matches the -only filters"},
+		{[]string{"-f", "testdata/matrix.yaml", "-from", "x.json"}, "runner run: -from and -plan-id go with -shard"},
+		{[]string{"-f", "testdata/matrix.yaml", "-shard", "3/2"}, "runner run: -shard: "},
 	} {
-		code, _, stderr := runMain(t, context.Background(), args...)
-		if code != ExitUsage {
-			t.Errorf("%q: exit %d, want %d\n%s", args, code, ExitUsage, stderr)
-		}
-		if strings.Contains(stderr, "panic") || stderr == "" {
-			t.Errorf("%q: stderr %q", args, stderr)
+		code, _, stderr := runMain(t, context.Background(), tt.args...)
+		if code != ExitUsage || !strings.HasPrefix(stderr, tt.want) || strings.Contains(stderr, "panic") {
+			t.Errorf("%q: exit %d, stderr:\n%s\nwant exit %d and a line starting %q", tt.args, code, stderr, ExitUsage, tt.want)
 		}
 	}
+}
+
+// goVersion is the version of the go command on PATH: what "local"
+// resolves to.
+func goVersion(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOVERSION").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(out))
 }
 
 func TestList(t *testing.T) {
@@ -225,11 +243,20 @@ func TestList(t *testing.T) {
 	}
 }
 
+// Help asked for goes to stdout, exit status 0; misuse gets the error
+// and the usage line on stderr, exit status 2.
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"-h"}, {"help"}, {"help", "run"}, {"run", "-h"}, {"help", "report"}} {
+	for _, args := range [][]string{{"-h"}, {"help"}, {"help", "run"}, {"run", "-h"}, {"help", "report"}, {"report", "-h"},
+		{"plan", "-h"}, {"merge", "-h"}, {"versions", "-h"}, {"toolchains", "-h"}, {"toolchains", "list", "-h"}, {"diff", "-help"}, {"bisect", "--help"}} {
 		code, stdout, stderr := runMain(t, context.Background(), args...)
-		if code != ExitOK || !strings.Contains(stdout+stderr, "usage") && !strings.Contains(stdout+stderr, "Usage") {
-			t.Errorf("%q: exit %d\n%s%s", args, code, stdout, stderr)
+		if code != ExitOK || stderr != "" || !strings.Contains(strings.ToLower(stdout), "usage") {
+			t.Errorf("%q: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, stdout, stderr)
+		}
+	}
+	for _, args := range [][]string{{"-nosuchflag"}, {"run", "-nosuchflag"}, {"report", "-x"}, {"toolchains"}, {"plan", "-shards"}} {
+		code, stdout, stderr := runMain(t, context.Background(), args...)
+		if code != ExitUsage || stdout != "" || !strings.Contains(stderr, "usage: runner") || !strings.HasPrefix(stderr, "runner ") {
+			t.Errorf("%q: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, stdout, stderr)
 		}
 	}
 }
@@ -295,4 +322,58 @@ func TestRunInterrupted(t *testing.T) {
 	if !r2.Complete || len(r2.Cells) != 12 || r2.Stats.Cached != len(r.Cells) {
 		t.Errorf("resumed run: complete %v, %d cells, %d cached, want 12 cells, %d cached", r2.Complete, len(r2.Cells), r2.Stats.Cached, len(r.Cells))
 	}
+}
+
+// timeFields are the lines of results.json that hold times, or the work
+// a run did (stats), and the times claims quote: they differ between two
+// runs of the same inputs. A time that is 0 is left out of results.json,
+// so its whole line goes.
+var timeFields = regexp.MustCompile(`(?m)^\s*"(started|finished|[a-z_]+_ms)": .*\n|"stats": \{[^}]*\}| in [0-9.]+ (ms|s)\b`)
+
+// Two runs of the same inputs write the same results.json, byte for
+// byte, but for the times.
+func TestResultsReproducible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs real programs")
+	}
+	matrixFile := writeShardMatrix(t)
+	var runs [2][]byte
+	for i := range runs {
+		out := t.TempDir()
+		code, _, stderr := runMain(t, context.Background(), "-f", matrixFile, "-o", out, "-rerun",
+			"-only", "gomaxprocs=1", "-only", "case=exit0", "-only", "case=crash", "-only", "case=buildfail", "-only", "case=nomarker")
+		if code != ExitOK {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		data, err := os.ReadFile(filepath.Join(out, "results.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs[i] = timeFields.ReplaceAll(data, nil)
+	}
+	if !bytes.Equal(runs[0], runs[1]) {
+		t.Errorf("two runs of the same inputs differ:\n%s", lineDiff(string(runs[0]), string(runs[1])))
+	}
+	if !bytes.Contains(runs[0], []byte(`"filter": [`)) || !bytes.Contains(runs[0], []byte(`"outcome": "build-error"`)) {
+		t.Errorf("results lack the filter or the build error:\n%s", runs[0])
+	}
+}
+
+// lineDiff lists the lines where a and b differ.
+func lineDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	var out []string
+	for i := range max(len(al), len(bl)) {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y {
+			out = append(out, fmt.Sprintf("%d:\n-%s\n+%s", i+1, x, y))
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"gomatrix/runner/internal/pipeline"
 	"gomatrix/runner/internal/results"
 	"gomatrix/runner/internal/shard"
 )
@@ -209,16 +210,16 @@ func claimVerdicts(r *results.Results) []string {
 	return out
 }
 
-func runShardCmd(t *testing.T, cmd func(context.Context, *Env, []string) int, args ...string) (code int, stdout, stderr string) {
+func runShardCmd(t *testing.T, name string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = cmd(context.Background(), testEnv(&out, &errb), args)
+	code = testEnv(&out, &errb).Main(context.Background(), append([]string{name}, args...))
 	return code, out.String(), errb.String()
 }
 
 func TestPlanCommand(t *testing.T) {
 	matrixFile := writeShardMatrix(t)
-	code, stdout, stderr := runShardCmd(t, cmdPlan, "-f", matrixFile, "-shards", "3")
+	code, stdout, stderr := runShardCmd(t, "plan", "-f", matrixFile, "-shards", "3")
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -237,7 +238,7 @@ func TestPlanCommand(t *testing.T) {
 
 	// More shards than cells, on three runners: a shard per cell, a job
 	// per shard and runner.
-	code, stdout, stderr = runShardCmd(t, cmdPlan, "-f", matrixFile, "-shards", "300", "-os", "ubuntu-latest, macos-latest,windows-latest")
+	code, stdout, stderr = runShardCmd(t, "plan", "-f", matrixFile, "-shards", "300", "-os", "ubuntu-latest, macos-latest,windows-latest")
 	if code != ExitOK || !strings.Contains(stderr, "note: planning 85 shards, not 300") {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -245,7 +246,7 @@ func TestPlanCommand(t *testing.T) {
 		t.Errorf("10 cells, 3 runners: %d jobs (%v)", len(st.Include), err)
 	}
 
-	code, stdout, _ = runShardCmd(t, cmdPlan, "-f", matrixFile, "-shards", "2", "-list", "-only", "case=exit0", "-only", "case=crash")
+	code, stdout, _ = runShardCmd(t, "plan", "-f", matrixFile, "-shards", "2", "-list", "-only", "case=exit0", "-only", "case=crash")
 	if lines := strings.Split(strings.TrimSpace(stdout), "\n"); code != ExitOK || len(lines) != 4 || !strings.HasPrefix(lines[0], "1/2\t") {
 		t.Errorf("-list: exit %d\n%s", code, stdout)
 	}
@@ -259,7 +260,7 @@ func TestPlanCommand(t *testing.T) {
 		{"-f", matrixFile, "-os", "self-hosted"},
 		{"-f", matrixFile, "-os", "ubuntu-22.04,ubuntu-24.04"},
 	} {
-		if code, _, stderr := runShardCmd(t, cmdPlan, args...); code != ExitUsage {
+		if code, _, stderr := runShardCmd(t, "plan", args...); code != ExitUsage {
 			t.Errorf("plan %q: exit %d, want %d\n%s", args, code, ExitUsage, stderr)
 		}
 	}
@@ -286,7 +287,7 @@ func TestPlanPerPlatform(t *testing.T) {
 	env := map[string]string{"GOPROXY": proxy.URL, "GOSUMDB": "off", "GOMATRIX_SOURCES": "proxy", "GOMATRIX_CACHE": filepath.Join(dir, "cache")}
 	var out, errb bytes.Buffer
 	e := &Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
-	if code := cmdPlan(context.Background(), e, []string{"-f", matrixFile, "-shards", "8", "-os", "ubuntu-latest,macos-latest,arm-box=linux/arm64"}); code != ExitOK {
+	if code := e.Main(context.Background(), []string{"plan", "-f", matrixFile, "-shards", "8", "-os", "ubuntu-latest,macos-latest,arm-box=linux/arm64"}); code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, errb.String())
 	}
 	var st shard.Strategy
@@ -320,7 +321,7 @@ func writeShardResults(t *testing.T, path, hash string, info *shard.Info, host r
 		*results.Results
 		MatrixHash string      `json:"matrix_hash"`
 		Shard      *shard.Info `json:"shard,omitempty"`
-	}{&results.Results{Schema: results.SchemaVersion, Runner: Version, Complete: true, Host: host,
+	}{&results.Results{Schema: results.SchemaVersion, Runner: pipeline.Version, Complete: true, Host: host,
 		Started: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Finished: time.Date(2026, 1, 1, 0, 1, 0, 0, time.UTC),
 		Matrix: results.Matrix{File: "matrix.yaml", Versions: []string{"local"}, GOMAXPROCS: []int{1}, GODEBUG: []string{""}, GOEXPERIMENT: []string{""}},
 		Cells:  cells}, hash, info}
@@ -360,7 +361,7 @@ func TestMergeCommand(t *testing.T) {
 
 	// The shards of one host, found under a directory: in matrix order.
 	out := filepath.Join(dir, "out")
-	code, _, stderr := runShardCmd(t, cmdMerge, "-o", out, filepath.Join(dir, "linux"))
+	code, _, stderr := runShardCmd(t, "merge", "-o", out, filepath.Join(dir, "linux"))
 	if code != ExitOK || !strings.Contains(stderr, "merged 2 results (2 from linux/amd64)") || !strings.Contains(stderr, "note: no matrix.yaml: claims are not evaluated") {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -378,7 +379,7 @@ func TestMergeCommand(t *testing.T) {
 	// Two hosts, windows's shard 2/2 and one of its cells missing: the OS
 	// is an axis, the missing is named, exit status 1.
 	out2 := filepath.Join(dir, "out2")
-	code, _, stderr = runShardCmd(t, cmdMerge, "-o", out2, filepath.Join(dir, "linux"), filepath.Join(dir, "windows"))
+	code, _, stderr = runShardCmd(t, "merge", "-o", out2, filepath.Join(dir, "linux"), filepath.Join(dir, "windows"))
 	if code != ExitFailure {
 		t.Errorf("exit %d, want %d\n%s", code, ExitFailure, stderr)
 	}
@@ -402,7 +403,7 @@ func TestMergeCommand(t *testing.T) {
 
 	// Results of another matrix: refused, nothing written.
 	out3 := filepath.Join(dir, "out3")
-	code, _, stderr = runShardCmd(t, cmdMerge, "-o", out3, filepath.Join(dir, "linux"), filepath.Join(dir, "other", "results.json"))
+	code, _, stderr = runShardCmd(t, "merge", "-o", out3, filepath.Join(dir, "linux"), filepath.Join(dir, "other", "results.json"))
 	if code != ExitUsage || !strings.Contains(stderr, "are of different matrices") {
 		t.Errorf("exit %d\n%s", code, stderr)
 	}
@@ -416,7 +417,7 @@ func TestMergeCommand(t *testing.T) {
 		{t.TempDir()},
 		{"-f", filepath.Join(dir, "nosuch.yaml"), filepath.Join(dir, "linux")},
 	} {
-		if code, _, stderr := runShardCmd(t, cmdMerge, append([]string{"-o", filepath.Join(dir, "x")}, args...)...); code != ExitUsage {
+		if code, _, stderr := runShardCmd(t, "merge", append([]string{"-o", filepath.Join(dir, "x")}, args...)...); code != ExitUsage {
 			t.Errorf("merge %q: exit %d, want %d\n%s", args, code, ExitUsage, stderr)
 		}
 	}

@@ -35,45 +35,48 @@ Flags:
 `
 
 // cmdVersions implements `runner versions`.
-func cmdVersions(ctx context.Context, e *Env, args []string) int {
+func cmdVersions(ctx context.Context, e *Env, args []string) error {
 	fs := flag.NewFlagSet("versions", flag.ContinueOnError)
-	fs.SetOutput(e.Stderr)
 	jsonOut := fs.Bool("json", false, "print the resolved toolchains as a JSON array")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), versionsUsage); fs.PrintDefaults() }
-	if code, ok := parseToolchainFlags(fs, args); !ok {
-		return code
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
 	}
 	sels := fs.Args()
 	if len(sels) == 0 {
 		sels = []string{"stable"}
 	}
-	m, code := newToolchainManager(e, "versions")
-	if m == nil {
-		return code
+	m, err := e.pipeline(e.Stderr).NewManager()
+	if err != nil {
+		return err
 	}
 	tcs, err := m.Resolve(ctx, sels)
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "runner versions: %v\n", err)
-		return ExitFailure
+		return err
 	}
 	if *jsonOut {
 		writeToolchainJSON(e.Stdout, tcs)
 	} else {
-		tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SELECTOR\tVERSION\tINSTALLED\tSOURCE\tGOROOT")
-		for _, t := range tcs {
-			switch {
-			case t.Error != "":
-				fmt.Fprintf(tw, "%s\t-\terror\t-\t-\n", t.Selector)
-			case t.GOROOT != "":
-				fmt.Fprintf(tw, "%s\t%s\tyes\t%s\t%s\n", t.Selector, t.Version, t.Source, t.GOROOT)
-			default:
-				fmt.Fprintf(tw, "%s\t%s\tno\t-\t-\n", t.Selector, t.Version)
-			}
-		}
-		tw.Flush()
+		printVersions(e.Stdout, tcs)
 	}
-	return reportToolchainErrors(e, "versions", tcs)
+	return toolchainErrors(tcs)
+}
+
+// printVersions prints a table of what selectors resolved to.
+func printVersions(w io.Writer, tcs []toolchain.Toolchain) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SELECTOR\tVERSION\tINSTALLED\tSOURCE\tGOROOT")
+	for _, t := range tcs {
+		switch {
+		case t.Error != "":
+			fmt.Fprintf(tw, "%s\t-\terror\t-\t-\n", t.Selector)
+		case t.GOROOT != "":
+			fmt.Fprintf(tw, "%s\t%s\tyes\t%s\t%s\n", t.Selector, t.Version, t.Source, t.GOROOT)
+		default:
+			fmt.Fprintf(tw, "%s\t%s\tno\t-\t-\n", t.Selector, t.Version)
+		}
+	}
+	tw.Flush()
 }
 
 const toolchainsUsage = `usage: runner toolchains <list|fetch|prune> [flags] [args]
@@ -98,15 +101,14 @@ GOMATRIX_OFFLINE=1 (installed toolchains and the cached list only).
 `
 
 // cmdToolchains implements `runner toolchains list|fetch|prune`.
-func cmdToolchains(ctx context.Context, e *Env, args []string) int {
+func cmdToolchains(ctx context.Context, e *Env, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprint(e.Stderr, toolchainsUsage)
-		return ExitUsage
+		return usagef("no command\n%shint: 'runner help toolchains' describes them", usageLine(toolchainsUsage))
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
-		fmt.Fprint(e.Stderr, toolchainsUsage)
-		return ExitOK
+		fmt.Fprint(e.Stdout, toolchainsUsage)
+		return nil
 	case "list":
 		return toolchainsList(e, args[1:])
 	case "fetch":
@@ -114,13 +116,11 @@ func cmdToolchains(ctx context.Context, e *Env, args []string) int {
 	case "prune":
 		return toolchainsPrune(ctx, e, args[1:])
 	}
-	fmt.Fprintf(e.Stderr, "runner toolchains: unknown command %q\nhint: use list, fetch or prune\n", args[0])
-	return ExitUsage
+	return usagef("unknown command %q\nhint: use list, fetch or prune", args[0])
 }
 
-func toolchainsList(e *Env, args []string) int {
+func toolchainsList(e *Env, args []string) error {
 	fs := flag.NewFlagSet("toolchains list", flag.ContinueOnError)
-	fs.SetOutput(e.Stderr)
 	jsonOut := fs.Bool("json", false, "print the toolchains as a JSON array")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "usage: runner toolchains list [-json]\n\n"+
@@ -128,29 +128,27 @@ func toolchainsList(e *Env, args []string) int {
 			"the size of each and of its build cache.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if code, ok := parseToolchainFlags(fs, args); !ok {
-		return code
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(e.Stderr, "runner toolchains list: unexpected argument %q\n", fs.Arg(0))
-		return ExitUsage
+		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	m, code := newToolchainManager(e, "toolchains list")
-	if m == nil {
-		return code
+	m, err := e.pipeline(e.Stderr).NewManager()
+	if err != nil {
+		return err
 	}
 	list, err := m.List(true)
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "runner toolchains list: %v\n", err)
-		return ExitFailure
+		return err
 	}
 	if *jsonOut {
 		writeToolchainJSON(e.Stdout, list)
-		return ExitOK
+		return nil
 	}
 	if len(list) == 0 {
 		fmt.Fprintf(e.Stdout, "no toolchains installed in %s\n", m.CacheDir)
-		return ExitOK
+		return nil
 	}
 	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "VERSION\tSOURCE\tSIZE\tBUILD CACHE\tGOROOT")
@@ -165,12 +163,11 @@ func toolchainsList(e *Env, args []string) int {
 	}
 	fmt.Fprintf(tw, "total\t\t%s\t\t\n", byteSize(total))
 	tw.Flush()
-	return ExitOK
+	return nil
 }
 
-func toolchainsFetch(ctx context.Context, e *Env, args []string) int {
+func toolchainsFetch(ctx context.Context, e *Env, args []string) error {
 	fs := flag.NewFlagSet("toolchains fetch", flag.ContinueOnError)
-	fs.SetOutput(e.Stderr)
 	parallel := fs.Int("parallel", 2, "fetch at most `N` toolchains at once")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "usage: runner toolchains fetch [-parallel N] selector...\n\n"+
@@ -179,26 +176,23 @@ func toolchainsFetch(ctx context.Context, e *Env, args []string) int {
 			"one line per toolchain; exit status 1 if any could not be had.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if code, ok := parseToolchainFlags(fs, args); !ok {
-		return code
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(e.Stderr, "runner toolchains fetch: no selectors\nhint: name versions, as in 'runner toolchains fetch 1.13 stable'")
-		return ExitUsage
+		return usagef("no selectors\nhint: name versions, as in 'runner toolchains fetch 1.13 stable'")
 	}
 	if *parallel < 1 {
-		fmt.Fprintln(e.Stderr, "runner toolchains fetch: -parallel must be at least 1")
-		return ExitUsage
+		return usagef("-parallel must be at least 1")
 	}
-	m, code := newToolchainManager(e, "toolchains fetch")
-	if m == nil {
-		return code
+	m, err := e.pipeline(e.Stderr).NewManager()
+	if err != nil {
+		return err
 	}
 	m.Parallel = *parallel
 	tcs, err := m.Resolve(ctx, fs.Args())
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "runner toolchains fetch: %v\n", err)
-		return ExitFailure
+		return err
 	}
 	tcs = m.Ensure(ctx, tcs)
 	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
@@ -209,14 +203,13 @@ func toolchainsFetch(ctx context.Context, e *Env, args []string) int {
 	}
 	tw.Flush()
 	if ctx.Err() != nil {
-		return ExitInterrupted
+		return fmt.Errorf("interrupted: %w", ctx.Err())
 	}
-	return reportToolchainErrors(e, "toolchains fetch", tcs)
+	return toolchainErrors(tcs)
 }
 
-func toolchainsPrune(ctx context.Context, e *Env, args []string) int {
+func toolchainsPrune(ctx context.Context, e *Env, args []string) error {
 	fs := flag.NewFlagSet("toolchains prune", flag.ContinueOnError)
-	fs.SetOutput(e.Stderr)
 	keep := fs.Bool("keep", false, "keep the toolchains the selector arguments resolve to; remove the other cached ones")
 	all := fs.Bool("all", false, "remove every cached toolchain")
 	dry := fs.Bool("n", false, "print what would be removed, and remove nothing")
@@ -228,34 +221,29 @@ func toolchainsPrune(ctx context.Context, e *Env, args []string) int {
 			"removed. A -keep selector that cannot be resolved removes nothing.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if code, ok := parseToolchainFlags(fs, args); !ok {
-		return code
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
 	}
 	switch {
 	case *keep == *all:
-		fmt.Fprintln(e.Stderr, "runner toolchains prune: name either -keep selector... or -all\nhint: 'runner toolchains prune -keep stable' keeps only the newest release")
-		return ExitUsage
+		return usagef("name either -keep selector... or -all\nhint: 'runner toolchains prune -keep stable' keeps only the newest release")
 	case *keep && fs.NArg() == 0:
-		fmt.Fprintln(e.Stderr, "runner toolchains prune: -keep needs selectors\nhint: 'runner toolchains prune -keep stable 1.13'; -all removes everything")
-		return ExitUsage
+		return usagef("-keep needs selectors\nhint: 'runner toolchains prune -keep stable 1.13'; -all removes everything")
 	case *all && fs.NArg() > 0:
-		fmt.Fprintf(e.Stderr, "runner toolchains prune: -all takes no selectors (got %q)\n", fs.Arg(0))
-		return ExitUsage
+		return usagef("-all takes no selectors (got %q)", fs.Arg(0))
 	}
-	m, code := newToolchainManager(e, "toolchains prune")
-	if m == nil {
-		return code
+	m, err := e.pipeline(e.Stderr).NewManager()
+	if err != nil {
+		return err
 	}
 	kept := map[string]bool{}
 	if *keep {
 		tcs, err := m.Resolve(ctx, fs.Args())
 		if err != nil {
-			fmt.Fprintf(e.Stderr, "runner toolchains prune: %v\n", err)
-			return ExitFailure
+			return err
 		}
-		if reportToolchainErrors(e, "toolchains prune", tcs) != ExitOK {
-			fmt.Fprintln(e.Stderr, "runner toolchains prune: nothing removed, since a -keep selector did not resolve")
-			return ExitFailure
+		if err := toolchainErrors(tcs); err != nil {
+			return fmt.Errorf("%w\nnothing removed, since a -keep selector did not resolve", err)
 		}
 		for _, t := range tcs {
 			kept[t.Version] = true
@@ -272,8 +260,7 @@ func toolchainsPrune(ctx context.Context, e *Env, args []string) int {
 		freed += in.Size + in.BuildCache
 	}
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "runner toolchains prune: %s\n", err)
-		return ExitFailure
+		return err
 	}
 	if len(removed) == 0 {
 		fmt.Fprintln(e.Stdout, "nothing to remove")
@@ -282,44 +269,22 @@ func toolchainsPrune(ctx context.Context, e *Env, args []string) int {
 	} else {
 		fmt.Fprintf(e.Stdout, "freed %s\n", byteSize(freed))
 	}
-	return ExitOK
+	return nil
 }
 
-// parseToolchainFlags parses args with fs; ok is false when the command should
-// stop with code (0 after -h, 2 after a bad flag, already reported).
-func parseToolchainFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK, false
-		}
-		return ExitUsage, false
-	}
-	return 0, true
-}
-
-// newToolchainManager builds the toolchain manager from e; a bad environment
-// variable is a usage error, reported here.
-func newToolchainManager(e *Env, cmd string) (*toolchain.Manager, int) {
-	m, err := toolchain.NewManager(e.CacheDir(), e.Getenv)
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "runner %s: %v\n", cmd, err)
-		return nil, ExitUsage
-	}
-	m.Progress, m.IsTTY = e.Stderr, e.IsTTY
-	return m, ExitOK
-}
-
-// reportToolchainErrors prints the error of each toolchain that has one, and
-// returns ExitFailure if any did.
-func reportToolchainErrors(e *Env, cmd string, tcs []toolchain.Toolchain) int {
-	code := ExitOK
+// toolchainErrors returns the errors of the toolchains that have one,
+// one per line, or nil.
+func toolchainErrors(tcs []toolchain.Toolchain) error {
+	var msgs []string
 	for _, t := range tcs {
 		if t.Error != "" {
-			fmt.Fprintf(e.Stderr, "runner %s: %s\n", cmd, strings.TrimSpace(t.Error))
-			code = ExitFailure
+			msgs = append(msgs, strings.TrimSpace(t.Error))
 		}
 	}
-	return code
+	if len(msgs) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(msgs, "\n"))
 }
 
 func writeToolchainJSON(w io.Writer, v any) {

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"gomatrix/runner/internal/results"
 )
 
 // A Claim is a statement about behaviour, checked against a run's cells:
@@ -79,8 +81,8 @@ func (m Match) String() string {
 
 var claimKeys = []string{"id", "claim", "source", "cells", "expect"}
 
-// outcomes a claim may expect; kept here rather than importing results.
-var claimOutcomes = []string{"complete", "hang", "fail", "build-error"}
+// claimOutcomes are the outcomes a claim may expect: every outcome but skip.
+var claimOutcomes = []string{results.Complete, results.Hang, results.Fail, results.BuildError}
 
 func (d *decoder) claims(n *yaml.Node) []Claim {
 	var out []Claim
@@ -166,7 +168,7 @@ func (d *decoder) expect(n *yaml.Node, key string) Expect {
 	if e.Outcome == "" && e.SameAs == "" {
 		d.errorf(n, key, hint, "expect needs an outcome or same_as")
 	}
-	if e.CompleteMS != nil && e.Outcome != "complete" {
+	if e.CompleteMS != nil && e.Outcome != results.Complete {
 		d.errorf(n, key, "", "complete_ms applies to outcome complete")
 	}
 	return e

@@ -107,21 +107,9 @@ func Load(path string) (*Matrix, error) {
 
 // Parse checks and decodes a matrix file's contents; file names it in errors.
 func Parse(file string, data []byte) (*Matrix, error) {
-	abs, err := filepath.Abs(file)
+	m, err := defaultMatrix(file)
 	if err != nil {
 		return nil, err
-	}
-	m := &Matrix{
-		File:         file,
-		Dir:          filepath.Dir(abs),
-		Versions:     []string{"local"},
-		GOMAXPROCS:   []int{0},
-		GODEBUG:      []string{""},
-		GOEXPERIMENT: []string{""},
-		Cases:        []string{DefaultCases},
-		Timeout:      DefaultTimeout,
-		BuildTimeout: DefaultBuildTimeout,
-		Repeat:       1,
 	}
 	root, err := parseYAML(file, data)
 	if err != nil {
@@ -132,146 +120,203 @@ func Parse(file string, data []byte) (*Matrix, error) {
 	}
 	d := &decoder{file: file}
 	for _, f := range d.fields(root, "", topKeys) {
-		switch f.key {
-		case "versions":
-			m.Versions, m.VersionPos = nil, nil
-			seen := map[string]bool{}
-			for i, n := range d.seq(f.value, f.key, false) {
-				key := fmt.Sprintf("versions[%d]", i)
-				s, ok := d.strictStr(n, key)
-				if !ok {
-					continue
-				}
-				s = strings.TrimSpace(s)
-				if s == "" {
-					d.errorf(n, key, "write local, a release such as 1.22 or go1.13.15, or a GOROOT path", "empty version")
-					continue
-				}
-				if seen[s] {
-					d.errorf(n, key, "", "duplicate value %q", s)
-					continue
-				}
-				seen[s] = true
-				if msg := checkSelector(s); msg != "" {
-					d.errorf(n, key, "write local, a GOROOT path, a release (1.22, go1.13.15, 1.26rc1), a range (>=1.14 <1.17), stable or oldstable", "%s", msg)
-					continue
-				}
-				m.Versions = append(m.Versions, s)
-				m.VersionPos = append(m.VersionPos, Pos{file, n.Line, n.Column})
-			}
-		case "gomaxprocs":
-			m.GOMAXPROCS = nil
-			seen := map[int]bool{}
-			for i, n := range d.seq(f.value, f.key, false) {
-				key := fmt.Sprintf("gomaxprocs[%d]", i)
-				v, ok := d.integer(n, key)
-				if !ok {
-					continue
-				}
-				if v < 0 || v > 1024 {
-					d.errorf(n, key, "use 0 for unset", "%d is out of range (0 to 1024)", v)
-					continue
-				}
-				if seen[v] {
-					d.errorf(n, key, "", "duplicate value %d", v)
-					continue
-				}
-				seen[v] = true
-				m.GOMAXPROCS = append(m.GOMAXPROCS, v)
-			}
-		case "godebug", "goexperiment":
-			check := CheckGODEBUG
-			if f.key == "goexperiment" {
-				check = CheckGOEXPERIMENT
-			}
-			var vals []string
-			seen := map[string]bool{}
-			for i, n := range d.seq(f.value, f.key, false) {
-				key := fmt.Sprintf("%s[%d]", f.key, i)
-				s, ok := d.strictStr(n, key)
-				if !ok {
-					continue
-				}
-				if seen[s] {
-					d.errorf(n, key, "", "duplicate value %q", s)
-					continue
-				}
-				seen[s] = true
-				if msg, hint := check(s); msg != "" {
-					d.errorf(n, key, hint, "%s", msg)
-					continue
-				}
-				vals = append(vals, s)
-			}
-			if f.key == "godebug" {
-				m.GODEBUG = vals
-			} else {
-				m.GOEXPERIMENT = vals
-			}
-		case "cases":
-			m.Cases, m.casePos = nil, nil
-			seen := map[string]bool{}
-			for i, n := range d.seq(f.value, f.key, false) {
-				key := fmt.Sprintf("cases[%d]", i)
-				s, ok := d.strictStr(n, key)
-				if !ok {
-					continue
-				}
-				if s == "" {
-					d.errorf(n, key, "", "empty case pattern")
-					continue
-				}
-				if _, err := filepath.Match(s, ""); err != nil {
-					d.errorf(n, key, "", "bad pattern %q: %v", s, err)
-					continue
-				}
-				if seen[s] {
-					d.errorf(n, key, "", "duplicate value %q", s)
-					continue
-				}
-				seen[s] = true
-				m.Cases = append(m.Cases, s)
-				m.casePos = append(m.casePos, Pos{file, n.Line, n.Column})
-			}
-		case "timeout":
-			if v, ok := d.duration(f.value, f.key); ok {
-				m.Timeout = v
-			}
-		case "build_timeout":
-			if v, ok := d.duration(f.value, f.key); ok {
-				m.BuildTimeout = v
-			}
-		case "repeat":
-			if v, ok := d.repeat(f.value, f.key); ok {
-				m.Repeat = v
-			}
-		case "env":
-			m.Env = d.env(f.value, f.key)
-		case "memory_limit":
-			m.MemoryLimit, _ = d.size(f.value, f.key)
-		case "goexperiment_rebuild":
-			m.GOEXPERIMENTRebuild, _ = d.boolean(f.value, f.key)
-		case "exclude":
-			for i, n := range d.seq(f.value, f.key, true) {
-				key := fmt.Sprintf("exclude[%d]", i)
-				if mt := d.match(n, key, AxisKeys); mt != nil {
-					m.Exclude = append(m.Exclude, mt)
-				}
-			}
-		case "claims":
-			m.Claims = d.claims(f.value)
-		case "include":
-			for i, n := range d.seq(f.value, f.key, true) {
-				if inc, ok := d.include(n, fmt.Sprintf("include[%d]", i)); ok {
-					m.Include = append(m.Include, inc)
-				}
-			}
-		}
+		d.topField(m, f)
 	}
 	if err := d.err(); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// defaultMatrix is the matrix of an empty file read from file.
+func defaultMatrix(file string) (*Matrix, error) {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return nil, err
+	}
+	return &Matrix{
+		File:         file,
+		Dir:          filepath.Dir(abs),
+		Versions:     []string{"local"},
+		GOMAXPROCS:   []int{0},
+		GODEBUG:      []string{""},
+		GOEXPERIMENT: []string{""},
+		Cases:        []string{DefaultCases},
+		Timeout:      DefaultTimeout,
+		BuildTimeout: DefaultBuildTimeout,
+		Repeat:       1,
+	}, nil
+}
+
+// topField decodes one top-level key of a matrix file into m. A list
+// keeps the entries that have no error; a timeout, build_timeout or
+// repeat with an error leaves the default in place.
+func (d *decoder) topField(m *Matrix, f field) {
+	switch f.key {
+	case "versions":
+		m.Versions, m.VersionPos = d.stringList(f, strings.TrimSpace,
+			nonEmpty("empty version", "write local, a release such as 1.22 or go1.13.15, or a GOROOT path"), unique(), validSelector)
+	case "gomaxprocs":
+		m.GOMAXPROCS = d.gomaxprocs(f)
+	case "godebug":
+		m.GODEBUG, _ = d.stringList(f, nil, unique(), CheckGODEBUG)
+	case "goexperiment":
+		m.GOEXPERIMENT, _ = d.stringList(f, nil, unique(), CheckGOEXPERIMENT)
+	case "cases":
+		m.Cases, m.casePos = d.stringList(f, nil, nonEmpty("empty case pattern", ""), validPattern, unique())
+	case "timeout":
+		if v, ok := d.duration(f.value, f.key); ok {
+			m.Timeout = v
+		}
+	case "build_timeout":
+		if v, ok := d.duration(f.value, f.key); ok {
+			m.BuildTimeout = v
+		}
+	case "repeat":
+		if v, ok := d.repeat(f.value, f.key); ok {
+			m.Repeat = v
+		}
+	case "env":
+		m.Env = d.env(f.value, f.key)
+	case "memory_limit":
+		m.MemoryLimit, _ = d.size(f.value, f.key)
+	case "goexperiment_rebuild":
+		m.GOEXPERIMENTRebuild, _ = d.boolean(f.value, f.key)
+	case "exclude":
+		m.Exclude = d.excludes(f)
+	case "claims":
+		m.Claims = d.claims(f.value)
+	case "include":
+		m.Include = d.includes(f)
+	}
+}
+
+// versionHint is what to write in versions, for an entry that cannot be
+// a selector.
+const versionHint = "write local, a GOROOT path, a release (1.22, go1.13.15, 1.26rc1), a range (>=1.14 <1.17), stable or oldstable"
+
+// A stringCheck vets an entry of a list of strings: msg says what is
+// wrong with s, "" when nothing is; hint what to do about it.
+type stringCheck func(s string) (msg, hint string)
+
+// stringList decodes the list of strings f, each trimmed by trim (when
+// not nil), then vetted by checks in order: an entry a check refuses is
+// reported and left out. It returns the entries kept and where each was
+// written.
+func (d *decoder) stringList(f field, trim func(string) string, checks ...stringCheck) (vals []string, pos []Pos) {
+	for i, n := range d.seq(f.value, f.key, false) {
+		key := fmt.Sprintf("%s[%d]", f.key, i)
+		s, ok := d.strictStr(n, key)
+		if !ok {
+			continue
+		}
+		if trim != nil {
+			s = trim(s)
+		}
+		if msg, hint := firstProblem(s, checks); msg != "" {
+			d.errorf(n, key, hint, "%s", msg)
+			continue
+		}
+		vals = append(vals, s)
+		pos = append(pos, Pos{d.file, n.Line, n.Column})
+	}
+	return vals, pos
+}
+
+// firstProblem is what the first of checks that refuses s says.
+func firstProblem(s string, checks []stringCheck) (msg, hint string) {
+	for _, check := range checks {
+		if msg, hint := check(s); msg != "" {
+			return msg, hint
+		}
+	}
+	return "", ""
+}
+
+// nonEmpty refuses "" with msg and hint.
+func nonEmpty(msg, hint string) stringCheck {
+	return func(s string) (string, string) {
+		if s == "" {
+			return msg, hint
+		}
+		return "", ""
+	}
+}
+
+// unique refuses an entry equal to one it passed before: the checks
+// after it in a list see each value once.
+func unique() stringCheck {
+	seen := map[string]bool{}
+	return func(s string) (string, string) {
+		if seen[s] {
+			return fmt.Sprintf("duplicate value %q", s), ""
+		}
+		seen[s] = true
+		return "", ""
+	}
+}
+
+// validPattern refuses a malformed case pattern.
+func validPattern(s string) (msg, hint string) {
+	if _, err := filepath.Match(s, ""); err != nil {
+		return fmt.Sprintf("bad pattern %q: %v", s, err), ""
+	}
+	return "", ""
+}
+
+// validSelector refuses a versions entry that cannot be a selector.
+func validSelector(s string) (msg, hint string) {
+	if msg := checkSelector(s); msg != "" {
+		return msg, versionHint
+	}
+	return "", ""
+}
+
+// gomaxprocs decodes the gomaxprocs list.
+func (d *decoder) gomaxprocs(f field) []int {
+	var vals []int
+	seen := map[int]bool{}
+	for i, n := range d.seq(f.value, f.key, false) {
+		key := fmt.Sprintf("gomaxprocs[%d]", i)
+		v, ok := d.integer(n, key)
+		if !ok {
+			continue
+		}
+		if v < 0 || v > 1024 {
+			d.errorf(n, key, "use 0 for unset", "%d is out of range (0 to 1024)", v)
+			continue
+		}
+		if seen[v] {
+			d.errorf(n, key, "", "duplicate value %d", v)
+			continue
+		}
+		seen[v] = true
+		vals = append(vals, v)
+	}
+	return vals
+}
+
+// excludes decodes the exclude list.
+func (d *decoder) excludes(f field) []Match {
+	var out []Match
+	for i, n := range d.seq(f.value, f.key, true) {
+		key := fmt.Sprintf("exclude[%d]", i)
+		if mt := d.match(n, key, AxisKeys); mt != nil {
+			out = append(out, mt)
+		}
+	}
+	return out
+}
+
+// includes decodes the include list.
+func (d *decoder) includes(f field) []Include {
+	var out []Include
+	for i, n := range d.seq(f.value, f.key, true) {
+		if inc, ok := d.include(n, fmt.Sprintf("include[%d]", i)); ok {
+			out = append(out, inc)
+		}
+	}
+	return out
 }
 
 // match decodes an exclude entry.

@@ -95,53 +95,76 @@ func (d *Delta) Empty() bool {
 // be had now can). Claims are the same claim when their IDs are equal.
 func Diff(old, new *results.Results) *Delta {
 	d := &Delta{Old: old, New: new}
-	newUsed := make([]bool, len(new.Cells))
-	oldPair := make([]int, len(old.Cells)) // index into new.Cells, or -1
-	for i := range oldPair {
-		oldPair[i] = -1
-	}
+	pr := pairCells(old.Cells, new.Cells)
+	d.compareCells(pr)
+	d.Claims = claimChanges(old.Claims, new.Claims)
+	return d
+}
 
+// A pairing says which cell of the new run is each cell of the old.
+type pairing struct {
+	oldPair []int  // index into the new cells, or -1
+	newUsed []bool // paired with an old cell
+}
+
+// pairCells pairs the cells of two runs, as Diff says.
+func pairCells(old, new []results.Cell) pairing {
+	pr := pairing{oldPair: make([]int, len(old)), newUsed: make([]bool, len(new))}
+	for i := range pr.oldPair {
+		pr.oldPair[i] = -1
+	}
 	// Exact matches; a key seen twice in a run (two include entries
 	// giving one cell different env) is told apart by occurrence.
 	exact := map[string]int{}
-	for j, k := range occurrenceKeys(new.Cells) {
+	for j, k := range occurrenceKeys(new) {
 		exact[k] = j
 	}
-	for i, k := range occurrenceKeys(old.Cells) {
+	for i, k := range occurrenceKeys(old) {
 		if j, ok := exact[k]; ok {
-			oldPair[i], newUsed[j] = j, true
+			pr.oldPair[i], pr.newUsed[j] = j, true
 		}
 	}
 	// Then by selector, within a language version, then across.
 	for _, lang := range []bool{true, false} {
-		olds, news := map[string][]int{}, map[string][]int{}
-		for i := range old.Cells {
-			if oldPair[i] < 0 {
-				k := moveKey(&old.Cells[i], lang)
-				olds[k] = append(olds[k], i)
-			}
-		}
-		for j := range new.Cells {
-			if !newUsed[j] {
-				k := moveKey(&new.Cells[j], lang)
-				news[k] = append(news[k], j)
-			}
-		}
-		for k, is := range olds {
-			if js := news[k]; len(is) == 1 && len(js) == 1 {
-				oldPair[is[0]], newUsed[js[0]] = js[0], true
-			}
+		pr.pairMoved(old, new, lang)
+	}
+	return pr
+}
+
+// pairMoved pairs the cells left over whose moveKey is shared by exactly
+// one cell of each run.
+func (pr *pairing) pairMoved(old, new []results.Cell, lang bool) {
+	olds, news := map[string][]int{}, map[string][]int{}
+	for i := range old {
+		if pr.oldPair[i] < 0 {
+			k := moveKey(&old[i], lang)
+			olds[k] = append(olds[k], i)
 		}
 	}
+	for j := range new {
+		if !pr.newUsed[j] {
+			k := moveKey(&new[j], lang)
+			news[k] = append(news[k], j)
+		}
+	}
+	for k, is := range olds {
+		if js := news[k]; len(is) == 1 && len(js) == 1 {
+			pr.oldPair[is[0]], pr.newUsed[js[0]] = js[0], true
+		}
+	}
+}
 
+// compareCells sets the cell changes of d from the pairing of its runs'
+// cells: removed, moved, unchanged, changed (sorted) and added.
+func (d *Delta) compareCells(pr pairing) {
 	moved := map[string]bool{}
-	for i := range old.Cells {
-		o := &old.Cells[i]
-		if oldPair[i] < 0 {
+	for i := range d.Old.Cells {
+		o := &d.Old.Cells[i]
+		if pr.oldPair[i] < 0 {
 			d.Removed = append(d.Removed, o)
 			continue
 		}
-		n := &new.Cells[oldPair[i]]
+		n := &d.New.Cells[pr.oldPair[i]]
 		if o.Go != n.Go {
 			m := fmt.Sprintf("%s: %s → %s", n.Selector, versionLabel(o), versionLabel(n))
 			if !moved[m] {
@@ -155,9 +178,9 @@ func Diff(old, new *results.Results) *Delta {
 		}
 		d.Changed = append(d.Changed, CellChange{Old: o, New: n, Regression: regressed(o.Outcome, n.Outcome)})
 	}
-	for j := range new.Cells {
-		if !newUsed[j] {
-			d.Added = append(d.Added, &new.Cells[j])
+	for j := range d.New.Cells {
+		if !pr.newUsed[j] {
+			d.Added = append(d.Added, &d.New.Cells[j])
 		}
 	}
 	sort.SliceStable(d.Changed, func(i, j int) bool {
@@ -167,30 +190,35 @@ func Diff(old, new *results.Results) *Delta {
 		}
 		return a.Regression && !b.Regression
 	})
+}
 
+// claimChanges lists the claims whose verdict changed, then those only
+// the new run has and those only the old has, regressions first.
+func claimChanges(old, new []results.Claim) []ClaimChange {
+	var out []ClaimChange
 	oldClaims := map[string]*results.Claim{}
-	for i := range old.Claims {
-		oldClaims[old.Claims[i].ID] = &old.Claims[i]
+	for i := range old {
+		oldClaims[old[i].ID] = &old[i]
 	}
 	inNew := map[string]bool{}
-	for i := range new.Claims {
-		n := &new.Claims[i]
+	for i := range new {
+		n := &new[i]
 		inNew[n.ID] = true
 		o := oldClaims[n.ID]
 		switch {
 		case o == nil:
-			d.Claims = append(d.Claims, ClaimChange{ID: n.ID, New: n})
+			out = append(out, ClaimChange{ID: n.ID, New: n})
 		case o.Verdict != n.Verdict:
-			d.Claims = append(d.Claims, ClaimChange{ID: n.ID, Old: o, New: n, Regression: o.Verdict == results.Holds})
+			out = append(out, ClaimChange{ID: n.ID, Old: o, New: n, Regression: o.Verdict == results.Holds})
 		}
 	}
-	for i := range old.Claims {
-		if o := &old.Claims[i]; !inNew[o.ID] {
-			d.Claims = append(d.Claims, ClaimChange{ID: o.ID, Old: o})
+	for i := range old {
+		if o := &old[i]; !inNew[o.ID] {
+			out = append(out, ClaimChange{ID: o.ID, Old: o})
 		}
 	}
-	sort.SliceStable(d.Claims, func(i, j int) bool { return d.Claims[i].Regression && !d.Claims[j].Regression })
-	return d
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Regression && !out[j].Regression })
+	return out
 }
 
 // regressed says whether a cell moving from outcome a to b is a regression.

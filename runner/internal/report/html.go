@@ -172,51 +172,90 @@ type htmlCellClaim struct {
 	Detail string `json:"detail,omitempty"`
 }
 
+// newHTMLPage is what the page's template shows of r.
 func newHTMLPage(r *results.Results) (*htmlPage, error) {
 	p := &htmlPage{
-		Title:      "gomatrix results",
+		Title:      pageTitle(r.Matrix.File),
+		Meta:       pageMeta(r),
 		File:       r.Matrix.File,
 		Incomplete: !r.Complete,
+		Counts:     htmlCounts(r.Cells),
+		Claims:     htmlClaims(r),
+		CaseInfo:   htmlCases(r),
+		Toolchains: htmlToolchains(r),
 		Cells:      r.Cells,
 		CSS:        template.CSS(pageCSS),
 		JS:         template.JS(pageJS),
+		CSP:        pageCSP(),
 	}
-	if r.Matrix.File != "" {
-		p.Title += " — " + r.Matrix.File
+	ev := Evidence(r)
+	table := NewTable(r)
+	p.Header = gridHeader(table)
+	p.Groups = htmlGroups(r, table, ev)
+	for _, g := range p.Groups {
+		p.Cases = append(p.Cases, g.Case)
 	}
-	p.Meta = fmt.Sprintf("%d cells on %s/%s with %d CPUs, runner %s", len(r.Cells), r.Host.GOOS, r.Host.GOARCH, r.Host.CPUs, r.Runner)
+	data, err := cellData(r, ev)
+	if err != nil {
+		return nil, err
+	}
+	p.Data = data
+	return p, nil
+}
+
+// pageTitle is the page's title, naming the matrix file when known.
+func pageTitle(file string) string {
+	if file == "" {
+		return "gomatrix results"
+	}
+	return "gomatrix results — " + file
+}
+
+// pageMeta is the line under the title: cells, host, runner, when and
+// how long, and what the run was limited to.
+func pageMeta(r *results.Results) string {
+	s := fmt.Sprintf("%d cells on %s/%s with %d CPUs, runner %s", len(r.Cells), r.Host.GOOS, r.Host.GOARCH, r.Host.CPUs, r.Runner)
 	if !r.Started.IsZero() {
-		p.Meta += ", started " + r.Started.UTC().Format("2006-01-02 15:04 UTC")
+		s += ", started " + r.Started.UTC().Format("2006-01-02 15:04 UTC")
 		if !r.Finished.IsZero() {
-			p.Meta += fmt.Sprintf(", took %s", r.Finished.Sub(r.Started).Round(1e9))
+			s += fmt.Sprintf(", took %s", r.Finished.Sub(r.Started).Round(1e9))
 		}
 	}
 	if r.Matrix.Repeat > 1 {
-		p.Meta += fmt.Sprintf(", %d runs per cell", r.Matrix.Repeat)
+		s += fmt.Sprintf(", %d runs per cell", r.Matrix.Repeat)
 	}
 	if st := r.Stats; st.Builds+st.Runs+st.Cached > 0 {
-		p.Meta += fmt.Sprintf(" (%d builds, %d runs", st.Builds, st.Runs)
+		s += fmt.Sprintf(" (%d builds, %d runs", st.Builds, st.Runs)
 		if st.Cached > 0 {
-			p.Meta += fmt.Sprintf(", %d from the result cache", st.Cached)
+			s += fmt.Sprintf(", %d from the result cache", st.Cached)
 		}
-		p.Meta += ")"
+		s += ")"
 	}
 	if len(r.Matrix.Filter) > 0 {
-		p.Meta += ", limited to " + strings.Join(r.Matrix.Filter, " ")
+		s += ", limited to " + strings.Join(r.Matrix.Filter, " ")
 	}
-	p.Meta += "."
+	return s + "."
+}
 
-	counts := outcomeCounts(r.Cells)
+// htmlCounts are the legend's entries: every outcome, with its count.
+func htmlCounts(cells []results.Cell) []htmlCount {
+	counts := outcomeCounts(cells)
+	var out []htmlCount
 	for _, o := range results.Outcomes {
-		p.Counts = append(p.Counts, htmlCount{Outcome: o, Meaning: meanings[o], Sample: samples[o], N: counts[o]})
+		out = append(out, htmlCount{Outcome: o, Meaning: meanings[o], Sample: samples[o], N: counts[o]})
 	}
+	return out
+}
 
+// htmlClaims are r's claims with their evidence.
+func htmlClaims(r *results.Results) []htmlClaim {
 	ids := map[string]int{}
 	idSet := map[string]bool{}
 	for i := range r.Cells {
 		ids[r.Cells[i].ID()] = i
 		idSet[r.Cells[i].ID()] = true
 	}
+	var out []htmlClaim
 	for _, c := range r.Claims {
 		hc := htmlClaim{ID: c.ID, Claim: c.Claim, Source: c.Source, Cells: c.Cells, Expect: c.Expect,
 			Verdict: c.Verdict, Symbol: htmlVerdictSymbols[c.Verdict], Summary: c.Summary}
@@ -224,63 +263,91 @@ func newHTMLPage(r *results.Results) (*htmlPage, error) {
 			title string
 			lines []string
 		}{{"As expected", c.Holding}, {"Contradicting", c.Contradicting}, {"Flaky", c.Flaky}, {"Excluded", c.Excluded}} {
-			if len(l.lines) == 0 {
-				continue
+			if len(l.lines) > 0 {
+				hc.Lists = append(hc.Lists, evidenceList(l.title, l.lines, ids, idSet))
 			}
-			list := htmlList{Title: l.title}
-			for _, line := range l.lines {
-				idx := -1
-				if id, _, ok := splitEvidence(line, idSet); ok {
-					idx = ids[id]
-				}
-				list.Items = append(list.Items, htmlItem{Text: line, Index: idx})
-			}
-			hc.Lists = append(hc.Lists, list)
 		}
-		p.Claims = append(p.Claims, hc)
+		out = append(out, hc)
 	}
+	return out
+}
 
+// evidenceList is a claim's evidence lines under title, each linked to
+// the cell it names: ids gives the index of each cell ID, idSet the IDs.
+func evidenceList(title string, lines []string, ids map[string]int, idSet map[string]bool) htmlList {
+	list := htmlList{Title: title}
+	for _, line := range lines {
+		idx := -1
+		if id, _, ok := splitEvidence(line, idSet); ok {
+			idx = ids[id]
+		}
+		list.Items = append(list.Items, htmlItem{Text: line, Index: idx})
+	}
+	return list
+}
+
+// htmlCases describe r's cases.
+func htmlCases(r *results.Results) []htmlCaseInfo {
+	var out []htmlCaseInfo
 	for _, c := range r.Matrix.Cases {
 		ci := htmlCaseInfo{Name: c.Name, Dir: c.Dir, CompleteOn: c.CompleteOn, Go: c.Go, Timeout: c.Timeout, Description: oneLine(c.Description)}
 		if ci.CompleteOn == "exit" {
 			ci.CompleteOn = ""
 		}
-		p.CaseInfo = append(p.CaseInfo, ci)
+		out = append(out, ci)
 	}
-	for _, t := range r.Toolchains {
-		p.Toolchains = append(p.Toolchains, htmlToolchain{Selector: t.Selector, Version: t.Version, Source: t.Source, Error: firstLine(t.Error)})
-	}
+	return out
+}
 
-	ev := Evidence(r)
+// htmlToolchains describe r's toolchains, an error by its first line.
+func htmlToolchains(r *results.Results) []htmlToolchain {
+	var out []htmlToolchain
+	for _, t := range r.Toolchains {
+		out = append(out, htmlToolchain{Selector: t.Selector, Version: t.Version, Source: t.Source, Error: firstLine(t.Error)})
+	}
+	return out
+}
+
+// htmlGroups are the grid's rows, a group per case (see groupRows).
+func htmlGroups(r *results.Results, table *Table, ev map[string][]ClaimRef) []htmlGroup {
 	index := map[*results.Cell]int{}
 	for i := range r.Cells {
 		index[&r.Cells[i]] = i
 	}
-	table := NewTable(r)
-	p.Header = gridHeader(table)
+	var out []htmlGroup
 	for _, g := range groupRows(r, table) {
 		hg := htmlGroup{Case: g[0].Case}
 		for i, row := range g {
-			hr := htmlRow{Case: row.Case, Go: row.Go}
-			if row.OS != "" {
-				hr.Go += " · " + row.OS // the host is an axis of merged results
-			}
+			hr := htmlRowOf(row, index, ev)
 			if i == 0 {
 				hr.Span = len(g)
 			}
-			for _, c := range row.Cells {
-				if c == nil {
-					hr.Cells = append(hr.Cells, htmlCell{Index: -1})
-					continue
-				}
-				hr.Cells = append(hr.Cells, gridCell(c, index[c], ev[c.ID()]))
-			}
 			hg.Rows = append(hg.Rows, hr)
 		}
-		p.Groups = append(p.Groups, hg)
-		p.Cases = append(p.Cases, hg.Case)
+		out = append(out, hg)
 	}
+	return out
+}
 
+// htmlRowOf is a row of the grid; index gives the position of each cell
+// in r.Cells.
+func htmlRowOf(row Row, index map[*results.Cell]int, ev map[string][]ClaimRef) htmlRow {
+	hr := htmlRow{Case: row.Case, Go: row.Go}
+	if row.OS != "" {
+		hr.Go += " · " + row.OS // the host is an axis of merged results
+	}
+	for _, c := range row.Cells {
+		if c == nil {
+			hr.Cells = append(hr.Cells, htmlCell{Index: -1})
+			continue
+		}
+		hr.Cells = append(hr.Cells, gridCell(c, index[c], ev[c.ID()]))
+	}
+	return hr
+}
+
+// cellData is the page's JSON: every cell's htmlCellData.
+func cellData(r *results.Results, ev map[string][]ClaimRef) (template.JS, error) {
 	data := make([]htmlCellData, len(r.Cells))
 	for i := range r.Cells {
 		c := &r.Cells[i]
@@ -295,12 +362,16 @@ func newHTMLPage(r *results.Results) (*htmlPage, error) {
 	// whatever a case printed: it is safe to insert verbatim.
 	blob, err := json.Marshal(data)
 	if err != nil {
-		return nil, fmt.Errorf("render html: %w", err)
+		return "", fmt.Errorf("render html: %w", err)
 	}
-	p.Data = template.JS(blob)
-	p.CSP = fmt.Sprintf("default-src 'none'; script-src '%s'; style-src '%s'; img-src data:; base-uri 'none'; form-action 'none'",
+	return template.JS(blob), nil
+}
+
+// pageCSP is the page's Content-Security-Policy: no network, and no
+// script or style but the page's own.
+func pageCSP() string {
+	return fmt.Sprintf("default-src 'none'; script-src '%s'; style-src '%s'; img-src data:; base-uri 'none'; form-action 'none'",
 		cspHash(pageJS), cspHash(pageCSS))
-	return p, nil
 }
 
 // cspHash is the Content-Security-Policy source allowing an inline

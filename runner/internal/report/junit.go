@@ -100,65 +100,95 @@ type junitSkipped struct {
 // system-err holds the goroutine dump or the build output.
 func JUnit(w io.Writer, r *results.Results) error {
 	ev := Evidence(r)
-	all := junitSuites{Name: "gomatrix " + r.Matrix.File}
-	suites := map[string]*junitSuite{}
-	var order []string
-	for _, c := range r.Matrix.Cases {
-		if suites[c.Name] == nil {
-			suites[c.Name] = &junitSuite{Name: c.Name}
-			order = append(order, c.Name)
-		}
-	}
+	suites, order := newJUnitSuites(r)
 	totalMS := 0.0
 	suiteMS := map[string]float64{}
 	for i := range r.Cells {
 		c := &r.Cells[i]
-		s := suites[c.Case]
-		if s == nil { // a case the matrix record does not list
-			s = &junitSuite{Name: c.Case}
-			suites[c.Case] = s
-			order = append(order, c.Case)
-		}
-		tc := junitCase{
-			Classname: c.Case,
-			Name:      strings.TrimPrefix(c.ID(), c.Case+" "),
-			Time:      seconds(c.DurationMS),
-			SystemOut: newJUnitText(cellDescription(c, ev[c.ID()])),
-			SystemErr: newJUnitText(firstNonEmpty(c.GoroutineDump, c.BuildOutput)),
-		}
-		if f := junitFailureOf(c, ev[c.ID()]); f != nil {
-			tc.Failure = f
-			s.Failures++
-			all.Failures++
-		} else if c.Outcome == results.Skip {
-			tc.Skipped = &junitSkipped{Message: c.Reason}
-			s.Skipped++
-			all.Skipped++
-		}
-		s.Tests++
-		all.Tests++
+		suites[c.Case].add(junitCaseOf(c, ev[c.ID()]))
 		suiteMS[c.Case] += c.DurationMS
 		totalMS += c.DurationMS
-		s.Cases = append(s.Cases, tc)
 	}
+	all := junitSuites{Name: "gomatrix " + r.Matrix.File, Time: seconds(totalMS)}
 	for _, name := range order {
 		s := suites[name]
 		s.Time = seconds(suiteMS[name])
 		if !r.Started.IsZero() {
 			s.Timestamp = r.Started.UTC().Format("2006-01-02T15:04:05")
 		}
-		s.Properties = []junitProperty{
-			{"matrix", r.Matrix.File},
-			{"host", fmt.Sprintf("%s/%s, %d CPUs", r.Host.GOOS, r.Host.GOARCH, r.Host.CPUs)},
-			{"runner", r.Runner},
-		}
-		if !r.Complete {
-			s.Properties = append(s.Properties, junitProperty{"incomplete", "the run was interrupted: only finished cells are listed"})
-		}
+		s.Properties = junitProperties(r)
 		all.Suites = append(all.Suites, *s)
+		all.Tests += s.Tests
+		all.Failures += s.Failures
+		all.Skipped += s.Skipped
 	}
-	all.Time = seconds(totalMS)
+	return writeJUnit(w, all)
+}
 
+// newJUnitSuites returns an empty suite per case, by name, and the names
+// in order: the matrix's cases, then those only cells name.
+func newJUnitSuites(r *results.Results) (map[string]*junitSuite, []string) {
+	suites := map[string]*junitSuite{}
+	var order []string
+	add := func(name string) {
+		if suites[name] == nil {
+			suites[name] = &junitSuite{Name: name}
+			order = append(order, name)
+		}
+	}
+	for _, c := range r.Matrix.Cases {
+		add(c.Name)
+	}
+	for i := range r.Cells {
+		add(r.Cells[i].Case) // a case the matrix record does not list
+	}
+	return suites, order
+}
+
+// add adds tc to s and counts it.
+func (s *junitSuite) add(tc junitCase) {
+	s.Tests++
+	if tc.Failure != nil {
+		s.Failures++
+	}
+	if tc.Skipped != nil {
+		s.Skipped++
+	}
+	s.Cases = append(s.Cases, tc)
+}
+
+// junitCaseOf is the testcase of cell c; refs are the claims naming it.
+func junitCaseOf(c *results.Cell, refs []ClaimRef) junitCase {
+	tc := junitCase{
+		Classname: c.Case,
+		Name:      strings.TrimPrefix(c.ID(), c.Case+" "),
+		Time:      seconds(c.DurationMS),
+		SystemOut: newJUnitText(cellDescription(c, refs)),
+		SystemErr: newJUnitText(firstNonEmpty(c.GoroutineDump, c.BuildOutput)),
+	}
+	if f := junitFailureOf(c, refs); f != nil {
+		tc.Failure = f
+	} else if c.Outcome == results.Skip {
+		tc.Skipped = &junitSkipped{Message: c.Reason}
+	}
+	return tc
+}
+
+// junitProperties are the properties of every suite of r.
+func junitProperties(r *results.Results) []junitProperty {
+	props := []junitProperty{
+		{"matrix", r.Matrix.File},
+		{"host", fmt.Sprintf("%s/%s, %d CPUs", r.Host.GOOS, r.Host.GOARCH, r.Host.CPUs)},
+		{"runner", r.Runner},
+	}
+	if !r.Complete {
+		props = append(props, junitProperty{"incomplete", "the run was interrupted: only finished cells are listed"})
+	}
+	return props
+}
+
+// writeJUnit writes the XML document of all.
+func writeJUnit(w io.Writer, all junitSuites) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}

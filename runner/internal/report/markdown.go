@@ -27,6 +27,18 @@ var symbols = map[string]string{
 // explain failures.
 func Markdown(w io.Writer, r *results.Results) error {
 	p := &printer{w: w}
+	mdSummary(p, r)
+	mdToolchains(p, r)
+	mdClaims(p, r)
+	mdOutcomes(p, NewTable(r))
+	mdNotes(p, r)
+	mdCases(p, r)
+	return p.err
+}
+
+// mdSummary writes the title and what was run where, with the counts of
+// outcomes.
+func mdSummary(p *printer, r *results.Results) {
 	p.printf("# Results\n\n")
 	status := "complete"
 	if !r.Complete {
@@ -38,51 +50,64 @@ func Markdown(w io.Writer, r *results.Results) error {
 	if n := cachedCount(r.Cells); n > 0 {
 		p.printf("%d of the %d cells were taken from the result cache, not run again (`-rerun` runs every cell).\n\n", n, len(r.Cells))
 	}
+}
 
-	if len(r.Toolchains) > 0 {
-		p.printf("| selector | toolchain | source |\n|---|---|---|\n")
-		for _, t := range r.Toolchains {
-			v := "`" + t.Version + "`"
-			if t.Error != "" {
-				v = "unavailable: " + escape(firstLine(t.Error))
-			}
-			p.printf("| `%s` | %s | %s |\n", t.Selector, v, t.Source)
-		}
-		p.printf("\n")
+// mdToolchains writes the table of toolchains each selector resolved to.
+func mdToolchains(p *printer, r *results.Results) {
+	if len(r.Toolchains) == 0 {
+		return
 	}
-
-	if len(r.Claims) > 0 {
-		p.printf("## Claims\n\n")
-		p.printf("| id | claim | cells | expected | verdict | what the cells showed |\n|---|---|---|---|---|---|\n")
-		for _, c := range r.Claims {
-			p.printf("| %s | %s | `%s` | %s | %s | %s |\n", escape(c.ID), escape(c.Claim), strings.ReplaceAll(c.Cells, "`", "'"), escape(c.Expect),
-				verdictText(c.Verdict), escape(c.Summary))
+	p.printf("| selector | toolchain | source |\n|---|---|---|\n")
+	for _, t := range r.Toolchains {
+		v := "`" + t.Version + "`"
+		if t.Error != "" {
+			v = "unavailable: " + escape(firstLine(t.Error))
 		}
-		p.printf("\n")
-		for _, c := range r.Claims {
-			if len(c.Contradicting)+len(c.Flaky)+len(c.Excluded) == 0 {
-				continue
-			}
-			p.printf("<details><summary>%s: evidence (%d as expected, %d contradicting, %d flaky, %d excluded)</summary>\n\n",
-				escape(c.ID), len(c.Holding), len(c.Contradicting), len(c.Flaky), len(c.Excluded))
-			list := func(title string, items []string) {
-				if len(items) == 0 {
-					return
-				}
-				p.printf("%s:\n\n", title)
-				for _, it := range items {
-					p.printf("- %s\n", escape(it))
-				}
-				p.printf("\n")
-			}
-			list("Contradicting", c.Contradicting)
-			list("Flaky", c.Flaky)
-			list("Excluded", c.Excluded)
-			p.printf("</details>\n\n")
-		}
+		p.printf("| `%s` | %s | %s |\n", t.Selector, v, t.Source)
 	}
+	p.printf("\n")
+}
 
-	table := NewTable(r)
+// mdClaims writes the table of claims and their verdicts, then the
+// evidence of those not every cell bore out.
+func mdClaims(p *printer, r *results.Results) {
+	if len(r.Claims) == 0 {
+		return
+	}
+	p.printf("## Claims\n\n")
+	p.printf("| id | claim | cells | expected | verdict | what the cells showed |\n|---|---|---|---|---|---|\n")
+	for _, c := range r.Claims {
+		p.printf("| %s | %s | `%s` | %s | %s | %s |\n", escape(c.ID), escape(c.Claim), strings.ReplaceAll(c.Cells, "`", "'"), escape(c.Expect),
+			verdictText(c.Verdict), escape(c.Summary))
+	}
+	p.printf("\n")
+	for _, c := range r.Claims {
+		if len(c.Contradicting)+len(c.Flaky)+len(c.Excluded) == 0 {
+			continue
+		}
+		p.printf("<details><summary>%s: evidence (%d as expected, %d contradicting, %d flaky, %d excluded)</summary>\n\n",
+			escape(c.ID), len(c.Holding), len(c.Contradicting), len(c.Flaky), len(c.Excluded))
+		mdList(p, "Contradicting", c.Contradicting)
+		mdList(p, "Flaky", c.Flaky)
+		mdList(p, "Excluded", c.Excluded)
+		p.printf("</details>\n\n")
+	}
+}
+
+// mdList writes items as a list under title, or nothing when there are none.
+func mdList(p *printer, title string, items []string) {
+	if len(items) == 0 {
+		return
+	}
+	p.printf("%s:\n\n", title)
+	for _, it := range items {
+		p.printf("- %s\n", escape(it))
+	}
+	p.printf("\n")
+}
+
+// mdOutcomes writes the table of outcomes and its legend.
+func mdOutcomes(p *printer, table *Table) {
 	p.printf("## Outcomes\n\n")
 	osCol := table.HasOS()
 	p.printf("| case | go |")
@@ -115,28 +140,38 @@ func Markdown(w io.Writer, r *results.Results) error {
 		"a count such as 3/5 means the runs disagreed (flaky) and shows how many had the majority outcome; "+
 		"† a setting of the cell did not take effect (see Notes).\n",
 		symbols[results.Complete], symbols[results.Hang], symbols[results.Fail], symbols[results.BuildError], symbols[results.Skip])
+}
 
-	if notes := notes(r.Cells); len(notes) > 0 {
-		p.printf("\n## Notes\n\n")
-		for _, n := range notes {
-			p.printf("- %s\n", n)
-		}
+// mdNotes writes the notes that explain failures (see notes).
+func mdNotes(p *printer, r *results.Results) {
+	lines := notes(r.Cells)
+	if len(lines) == 0 {
+		return
 	}
-	if len(r.Matrix.Cases) > 0 {
-		p.printf("\n## Cases\n\n")
-		for _, c := range r.Matrix.Cases {
-			p.printf("- `%s` (%s, completes on %s", c.Name, c.Dir, completeOn(c.CompleteOn))
-			if c.Go != "" {
-				p.printf(", go %s", escape(c.Go))
-			}
-			p.printf(")")
-			if c.Description != "" {
-				p.printf(": %s", escape(oneLine(c.Description)))
-			}
-			p.printf("\n")
-		}
+	p.printf("\n## Notes\n\n")
+	for _, n := range lines {
+		p.printf("- %s\n", n)
 	}
-	return p.err
+}
+
+// mdCases writes the list of cases, each with its directory, how it
+// completes, its go constraint and its description.
+func mdCases(p *printer, r *results.Results) {
+	if len(r.Matrix.Cases) == 0 {
+		return
+	}
+	p.printf("\n## Cases\n\n")
+	for _, c := range r.Matrix.Cases {
+		p.printf("- `%s` (%s, completes on %s", c.Name, c.Dir, completeOn(c.CompleteOn))
+		if c.Go != "" {
+			p.printf(", go %s", escape(c.Go))
+		}
+		p.printf(")")
+		if c.Description != "" {
+			p.printf(": %s", escape(oneLine(c.Description)))
+		}
+		p.printf("\n")
+	}
 }
 
 func completeOn(s string) string {

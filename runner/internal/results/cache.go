@@ -11,7 +11,7 @@ import (
 )
 
 // A Cache keeps the results of cells by a key over everything that can
-// change a result (see scheduler.CellKey), so that a run after adding one
+// change a result (see scheduler.CacheKey), so that a run after adding one
 // version runs only the new cells.
 type Cache struct {
 	Dir string

@@ -18,7 +18,9 @@ import (
 // SchemaVersion is the version of the results.json format.
 const SchemaVersion = 1
 
-// Outcomes of a cell.
+// Outcomes of a cell: the only place they are spelled (package run
+// classifies a run into the first three, matrix checks claims against
+// the first four).
 const (
 	Complete   = "complete"    // exit 0, or the case's complete_on output seen
 	Hang       = "hang"        // still running at the run timeout
@@ -203,12 +205,19 @@ type Cell struct {
 	Cached bool `json:"cached,omitempty"`
 }
 
-// Output is a bounded excerpt of one output stream.
+// Output is a bounded excerpt of one output stream, as package run keeps
+// it while the stream is read.
 type Output struct {
-	Head      string `json:"head,omitempty"`
-	Tail      string `json:"tail,omitempty"`
-	Bytes     int64  `json:"bytes"`
-	Truncated bool   `json:"truncated,omitempty"`
+	// Head is the first bytes of the stream, up to the run's output limit
+	// (64 KiB).
+	Head string `json:"head,omitempty"`
+	// Tail is the last bytes (at most the limit) that are not in Head; it
+	// is empty unless Bytes > len(Head).
+	Tail string `json:"tail,omitempty"`
+	// Bytes counts everything the stream carried.
+	Bytes int64 `json:"bytes"`
+	// Truncated reports that bytes between Head and Tail were dropped.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // Tally counts cells by outcome and formats each non-zero count with

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"gomatrix/runner/internal/results"
 )
 
 // BenchmarkCompleteOverhead measures what Cell adds to a completing run:
@@ -48,7 +50,7 @@ func BenchmarkCompleteOverhead(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if r.Outcome != OutcomeComplete {
+				if r.Outcome != results.Complete {
 					b.Fatalf("%s (%s)", r.Outcome, r.Reason)
 				}
 				c := time.Since(t0)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"time"
+
+	"gomatrix/runner/internal/results"
 )
 
 // facts are what a run came to, as far as the outcome depends on it.
@@ -23,26 +25,26 @@ type facts struct {
 func classify(f facts) (outcome, reason string) {
 	switch f.decided {
 	case "marker":
-		return OutcomeComplete, fmt.Sprintf("output matched %q", f.pattern.String())
+		return results.Complete, fmt.Sprintf("output matched %q", f.pattern.String())
 	case "timeout":
-		return OutcomeHang, "timeout after " + f.timeout.String()
+		return results.Hang, "timeout after " + f.timeout.String()
 	case "memory":
-		return OutcomeFail, fmt.Sprintf("memory limit exceeded (%s)", mib(f.memLimit))
+		return results.Fail, fmt.Sprintf("memory limit exceeded (%s)", mib(f.memLimit))
 	}
 	switch {
 	case f.waitErr != nil:
-		return OutcomeFail, "wait: " + f.waitErr.Error()
+		return results.Fail, "wait: " + f.waitErr.Error()
 	case f.code == nil:
 		if f.signal == "" {
-			return OutcomeFail, "killed by a signal"
+			return results.Fail, "killed by a signal"
 		}
-		return OutcomeFail, "killed by " + f.signal
+		return results.Fail, "killed by " + f.signal
 	case *f.code != 0:
-		return OutcomeFail, fmt.Sprintf("exit status %d", *f.code)
+		return results.Fail, fmt.Sprintf("exit status %d", *f.code)
 	case f.pattern != nil:
-		return OutcomeFail, fmt.Sprintf("exited 0 without output matching %q", f.pattern.String())
+		return results.Fail, fmt.Sprintf("exited 0 without output matching %q", f.pattern.String())
 	}
-	return OutcomeComplete, "exit status 0"
+	return results.Complete, "exit status 0"
 }
 
 // mib formats a byte count in MiB, with a decimal only where needed.

@@ -84,8 +84,9 @@
 // # Output
 //
 // Of each stream the first and the last Spec.OutputLimit bytes are kept
-// (Output.Head and Output.Tail) and every byte is counted (Output.Bytes), so
-// memory stays bounded whatever a program prints.
+// and every byte is counted (Head, Tail and Bytes of a results.Output, the
+// type results.json stores them in), so memory stays bounded whatever a
+// program prints.
 //
 // # Cancellation
 //

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gomatrix/runner/internal/results"
 )
 
 // prog is testdata/prog, built once per run of the test binary.
@@ -119,7 +121,7 @@ func fmtCode(c *int) string {
 func TestExit0(t *testing.T) {
 	t.Parallel()
 	r := runCell(t, spec("exit", "0"))
-	want(t, r, OutcomeComplete, "exit status 0")
+	want(t, r, results.Complete, "exit status 0")
 	wantCode(t, r, 0)
 	if r.Stdout.Head != "bye\n" || r.Stdout.Bytes != 4 || r.Stdout.Tail != "" || r.Stdout.Truncated {
 		t.Errorf("stdout %+v", r.Stdout)
@@ -138,7 +140,7 @@ func TestExit0(t *testing.T) {
 func TestExitCode(t *testing.T) {
 	t.Parallel()
 	r := runCell(t, spec("exit", "3"))
-	want(t, r, OutcomeFail, "exit status 3")
+	want(t, r, results.Fail, "exit status 3")
 	wantCode(t, r, 3)
 	if r.CompletedAfter != 0 {
 		t.Errorf("CompletedAfter %v for a failed cell", r.CompletedAfter)
@@ -148,7 +150,7 @@ func TestExitCode(t *testing.T) {
 func TestPanic(t *testing.T) {
 	t.Parallel()
 	r := runCell(t, spec("panic"))
-	want(t, r, OutcomeFail, "exit status 2")
+	want(t, r, results.Fail, "exit status 2")
 	wantCode(t, r, 2)
 	if r.FatalLine != "panic: boom" {
 		t.Errorf("FatalLine %q", r.FatalLine)
@@ -164,7 +166,7 @@ func TestPanic(t *testing.T) {
 func TestDeadlock(t *testing.T) {
 	t.Parallel()
 	r := runCell(t, spec("deadlock"))
-	want(t, r, OutcomeFail, "exit status 2")
+	want(t, r, results.Fail, "exit status 2")
 	if r.FatalLine != "fatal error: all goroutines are asleep - deadlock!" {
 		t.Errorf("FatalLine %q", r.FatalLine)
 	}
@@ -174,7 +176,7 @@ func TestNilDeref(t *testing.T) {
 	t.Parallel()
 	r := runCell(t, spec("nilderef"))
 	// The runtime turns the SIGSEGV into a panic: exit status 2.
-	want(t, r, OutcomeFail, "exit status 2")
+	want(t, r, results.Fail, "exit status 2")
 	if r.FatalLine != "panic: runtime error: invalid memory address or nil pointer dereference" {
 		t.Errorf("FatalLine %q", r.FatalLine)
 	}
@@ -190,27 +192,27 @@ func TestMarker(t *testing.T) {
 		printTo, matchOn string
 		outcome          string
 	}{
-		{"stdout", "", OutcomeComplete},
-		{"stderr", "", OutcomeComplete},
-		{"stdout", "stdout", OutcomeComplete},
-		{"stderr", "stderr", OutcomeComplete},
-		{"stdout", "stderr", OutcomeHang},
-		{"stderr", "stdout", OutcomeHang},
+		{"stdout", "", results.Complete},
+		{"stderr", "", results.Complete},
+		{"stdout", "stdout", results.Complete},
+		{"stderr", "stderr", results.Complete},
+		{"stdout", "stderr", results.Hang},
+		{"stderr", "stdout", results.Hang},
 	} {
 		t.Run(tc.printTo+"-"+tc.matchOn, func(t *testing.T) {
 			t.Parallel()
 			s := spec("marker", tc.printTo)
 			s.CompleteOn = hi
 			s.CompleteStream = tc.matchOn
-			if tc.outcome == OutcomeHang {
+			if tc.outcome == results.Hang {
 				s.Timeout = time.Second
 			}
 			r := runCell(t, s)
-			if tc.outcome == OutcomeHang {
-				want(t, r, OutcomeHang, "timeout after 1s")
+			if tc.outcome == results.Hang {
+				want(t, r, results.Hang, "timeout after 1s")
 				return
 			}
-			want(t, r, OutcomeComplete, `output matched "^hi$"`)
+			want(t, r, results.Complete, `output matched "^hi$"`)
 			// The program sleeps for ever: it was killed at once.
 			if r.Signal != "SIGKILL" || r.ExitCode != nil {
 				t.Errorf("signal %q, exit code %s", r.Signal, fmtCode(r.ExitCode))
@@ -235,7 +237,7 @@ func TestMarkerAtEOF(t *testing.T) {
 	s := spec("print", "stdout", "hi")
 	s.CompleteOn = regexp.MustCompile(`^hi$`)
 	r := runCell(t, s)
-	want(t, r, OutcomeComplete, `output matched "^hi$"`)
+	want(t, r, results.Complete, `output matched "^hi$"`)
 	if r.CompletedAfter > r.Duration {
 		t.Errorf("CompletedAfter %v > Duration %v", r.CompletedAfter, r.Duration)
 	}
@@ -246,14 +248,14 @@ func TestExit0WithoutMarker(t *testing.T) {
 	s := spec("exit", "0")
 	s.CompleteOn = regexp.MustCompile(`^never$`)
 	r := runCell(t, s)
-	want(t, r, OutcomeFail, `exited 0 without output matching "^never$"`)
+	want(t, r, results.Fail, `exited 0 without output matching "^never$"`)
 	wantCode(t, r, 0)
 }
 
 func TestStdinEmpty(t *testing.T) {
 	t.Parallel()
 	r := runCell(t, spec("stdin"))
-	want(t, r, OutcomeComplete, "exit status 0")
+	want(t, r, results.Complete, "exit status 0")
 	if r.Stdout.Head != "0 <nil>\n" {
 		t.Errorf("stdout %q", r.Stdout.Head)
 	}
@@ -321,7 +323,7 @@ func TestBigOutput(t *testing.T) {
 			runtime.ReadMemStats(&before)
 			r := runCell(t, s)
 			runtime.ReadMemStats(&after)
-			want(t, r, OutcomeComplete, `output matched "^end$"`)
+			want(t, r, results.Complete, `output matched "^end$"`)
 			o := r.Stdout
 			if o.Bytes != total+5 {
 				t.Errorf("Bytes %d, want %d", o.Bytes, total+5)
@@ -348,19 +350,19 @@ func TestClassify(t *testing.T) {
 		f               facts
 		outcome, reason string
 	}{
-		{facts{code: code(0)}, OutcomeComplete, "exit status 0"},
-		{facts{code: code(1)}, OutcomeFail, "exit status 1"},
-		{facts{signal: "SIGSEGV"}, OutcomeFail, "killed by SIGSEGV"},
-		{facts{}, OutcomeFail, "killed by a signal"},
-		{facts{pattern: hi, code: code(0)}, OutcomeFail, `exited 0 without output matching "^hi$"`},
-		{facts{pattern: hi, code: code(2)}, OutcomeFail, "exit status 2"},
-		{facts{pattern: hi, decided: "marker", signal: "SIGKILL"}, OutcomeComplete, `output matched "^hi$"`},
-		{facts{pattern: hi, decided: "marker", code: code(3)}, OutcomeComplete, `output matched "^hi$"`},
-		{facts{decided: "timeout", timeout: 2 * time.Second, code: code(2)}, OutcomeHang, "timeout after 2s"},
-		{facts{decided: "timeout", timeout: 1500 * time.Millisecond, signal: "SIGKILL"}, OutcomeHang, "timeout after 1.5s"},
-		{facts{decided: "memory", memLimit: 512 << 20, signal: "SIGKILL"}, OutcomeFail, "memory limit exceeded (512 MiB)"},
-		{facts{decided: "memory", memLimit: 1500 << 10, signal: "SIGKILL"}, OutcomeFail, "memory limit exceeded (1.5 MiB)"},
-		{facts{waitErr: errors.New("boom")}, OutcomeFail, "wait: boom"},
+		{facts{code: code(0)}, results.Complete, "exit status 0"},
+		{facts{code: code(1)}, results.Fail, "exit status 1"},
+		{facts{signal: "SIGSEGV"}, results.Fail, "killed by SIGSEGV"},
+		{facts{}, results.Fail, "killed by a signal"},
+		{facts{pattern: hi, code: code(0)}, results.Fail, `exited 0 without output matching "^hi$"`},
+		{facts{pattern: hi, code: code(2)}, results.Fail, "exit status 2"},
+		{facts{pattern: hi, decided: "marker", signal: "SIGKILL"}, results.Complete, `output matched "^hi$"`},
+		{facts{pattern: hi, decided: "marker", code: code(3)}, results.Complete, `output matched "^hi$"`},
+		{facts{decided: "timeout", timeout: 2 * time.Second, code: code(2)}, results.Hang, "timeout after 2s"},
+		{facts{decided: "timeout", timeout: 1500 * time.Millisecond, signal: "SIGKILL"}, results.Hang, "timeout after 1.5s"},
+		{facts{decided: "memory", memLimit: 512 << 20, signal: "SIGKILL"}, results.Fail, "memory limit exceeded (512 MiB)"},
+		{facts{decided: "memory", memLimit: 1500 << 10, signal: "SIGKILL"}, results.Fail, "memory limit exceeded (1.5 MiB)"},
+		{facts{waitErr: errors.New("boom")}, results.Fail, "wait: boom"},
 	} {
 		o, r := classify(tc.f)
 		if o != tc.outcome || r != tc.reason {
@@ -407,23 +409,23 @@ func TestTrimDump(t *testing.T) {
 func TestCapture(t *testing.T) {
 	for _, tc := range []struct {
 		writes []string
-		want   Output
+		want   results.Output
 	}{
-		{nil, Output{}},
-		{[]string{"ab"}, Output{Head: "ab", Bytes: 2}},
-		{[]string{"abcd"}, Output{Head: "abcd", Bytes: 4}},
-		{[]string{"abcde"}, Output{Head: "abcd", Tail: "e", Bytes: 5}},
-		{[]string{"abcdefgh"}, Output{Head: "abcd", Tail: "efgh", Bytes: 8}},
-		{[]string{"abcdefghi"}, Output{Head: "abcd", Tail: "fghi", Bytes: 9, Truncated: true}},
-		{[]string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}, Output{Head: "abcd", Tail: "ghij", Bytes: 10, Truncated: true}},
-		{[]string{"abc", "def", "ghi", "jkl", "mno"}, Output{Head: "abcd", Tail: "lmno", Bytes: 15, Truncated: true}},
-		{[]string{"abcdef", "ghijklmnopq"}, Output{Head: "abcd", Tail: "nopq", Bytes: 17, Truncated: true}},
-		{[]string{"abcde", "fg", "hi", "jk"}, Output{Head: "abcd", Tail: "hijk", Bytes: 11, Truncated: true}},
+		{nil, results.Output{}},
+		{[]string{"ab"}, results.Output{Head: "ab", Bytes: 2}},
+		{[]string{"abcd"}, results.Output{Head: "abcd", Bytes: 4}},
+		{[]string{"abcde"}, results.Output{Head: "abcd", Tail: "e", Bytes: 5}},
+		{[]string{"abcdefgh"}, results.Output{Head: "abcd", Tail: "efgh", Bytes: 8}},
+		{[]string{"abcdefghi"}, results.Output{Head: "abcd", Tail: "fghi", Bytes: 9, Truncated: true}},
+		{[]string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}, results.Output{Head: "abcd", Tail: "ghij", Bytes: 10, Truncated: true}},
+		{[]string{"abc", "def", "ghi", "jkl", "mno"}, results.Output{Head: "abcd", Tail: "lmno", Bytes: 15, Truncated: true}},
+		{[]string{"abcdef", "ghijklmnopq"}, results.Output{Head: "abcd", Tail: "nopq", Bytes: 17, Truncated: true}},
+		{[]string{"abcde", "fg", "hi", "jk"}, results.Output{Head: "abcd", Tail: "hijk", Bytes: 11, Truncated: true}},
 		// A gap never leaves half a rune on either side of it...
-		{[]string{"abcé", "xxxxxxx", "éz"}, Output{Head: "abc", Tail: "xéz", Bytes: 15, Truncated: true}},
-		{[]string{"abcd", "é", "xyz"}, Output{Head: "abcd", Tail: "xyz", Bytes: 9, Truncated: true}},
+		{[]string{"abcé", "xxxxxxx", "éz"}, results.Output{Head: "abc", Tail: "xéz", Bytes: 15, Truncated: true}},
+		{[]string{"abcd", "é", "xyz"}, results.Output{Head: "abcd", Tail: "xyz", Bytes: 9, Truncated: true}},
 		// ...but where head and tail meet the bytes are kept as they are.
-		{[]string{"abcé", "z"}, Output{Head: "abc\xc3", Tail: "\xa9z", Bytes: 6}},
+		{[]string{"abcé", "z"}, results.Output{Head: "abc\xc3", Tail: "\xa9z", Bytes: 6}},
 	} {
 		c := capture{limit: 4}
 		for _, w := range tc.writes {
@@ -489,8 +491,8 @@ func TestStreamLines(t *testing.T) {
 func TestResultJSON(t *testing.T) {
 	code := 0
 	b, err := json.Marshal(Result{
-		Outcome: OutcomeComplete, Reason: "exit status 0", ExitCode: &code,
-		Duration: time.Millisecond, Stdout: Output{Head: "hi\n", Bytes: 3},
+		Outcome: results.Complete, Reason: "exit status 0", ExitCode: &code,
+		Duration: time.Millisecond, Stdout: results.Output{Head: "hi\n", Bytes: 3},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -8,13 +8,8 @@ import (
 	"os/exec"
 	"regexp"
 	"time"
-)
 
-// Outcomes of a cell.
-const (
-	OutcomeComplete = "complete"
-	OutcomeHang     = "hang"
-	OutcomeFail     = "fail"
+	"gomatrix/runner/internal/results"
 )
 
 // Defaults for the zero values of a Spec.
@@ -69,22 +64,9 @@ type Spec struct {
 	MemoryLimit int64
 }
 
-// Output is what was kept of one output stream.
-type Output struct {
-	// Head is the first OutputLimit bytes.
-	Head string `json:"head,omitempty"`
-	// Tail is the last bytes (at most OutputLimit) that are not in Head;
-	// it is empty unless Bytes > len(Head).
-	Tail string `json:"tail,omitempty"`
-	// Bytes counts everything the stream carried.
-	Bytes int64 `json:"bytes"`
-	// Truncated reports that bytes between Head and Tail were dropped.
-	Truncated bool `json:"truncated,omitempty"`
-}
-
 // A Result is what one run of a cell's binary came to.
 type Result struct {
-	// Outcome is OutcomeComplete, OutcomeHang or OutcomeFail.
+	// Outcome is results.Complete, results.Hang or results.Fail.
 	Outcome string `json:"outcome"`
 	// Reason says in one line why, e.g. `output matched "^hi$"`,
 	// "exit status 2", "killed by SIGSEGV", "timeout after 2s".
@@ -101,8 +83,10 @@ type Result struct {
 	// CompletedAfter runs from the start until the matching line was read
 	// or the process exited 0; it is 0 unless the outcome is complete.
 	CompletedAfter time.Duration `json:"completed_after_ns,omitempty"`
-	Stdout         Output        `json:"stdout"`
-	Stderr         Output        `json:"stderr"`
+	// Stdout and Stderr are what was kept of each stream: the head and
+	// the tail, Spec.OutputLimit bytes each.
+	Stdout results.Output `json:"stdout"`
+	Stderr results.Output `json:"stderr"`
 	// GoroutineDump is what the Go runtime printed to stderr after the
 	// runner's SIGQUIT on timeout, from the first "goroutine N [" line on.
 	GoroutineDump string `json:"goroutine_dump,omitempty"`
@@ -403,7 +387,7 @@ func (c *cell) result() Result {
 		}
 	}
 	r.Duration = c.exitAt.Sub(p.start)
-	if r.Outcome == OutcomeComplete {
+	if r.Outcome == results.Complete {
 		done := c.exitAt
 		if f.decided == "marker" && c.markerAt.Before(done) {
 			done = c.markerAt

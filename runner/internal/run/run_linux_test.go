@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"gomatrix/runner/internal/results"
 )
 
 func init() {
@@ -22,7 +24,7 @@ func TestMemoryLimit(t *testing.T) {
 	s := spec("alloc")
 	s.MemoryLimit = 256 << 20
 	r := runCell(t, s)
-	want(t, r, OutcomeFail, "memory limit exceeded (256 MiB)")
+	want(t, r, results.Fail, "memory limit exceeded (256 MiB)")
 	if r.Signal != "SIGKILL" {
 		t.Errorf("signal %q", r.Signal)
 	}
@@ -63,7 +65,7 @@ func TestThreadExitKeepsCell(t *testing.T) {
 	r := runCell(t, s)
 	close(stop)
 	wg.Wait()
-	want(t, r, OutcomeHang, "timeout after 2s")
+	want(t, r, results.Hang, "timeout after 2s")
 	if r.Signal != "SIGQUIT" {
 		t.Errorf("signal %q: the cell was killed before its timeout", r.Signal)
 	}

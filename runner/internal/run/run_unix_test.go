@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"gomatrix/runner/internal/results"
 )
 
 // waitGone fails t unless pid is gone (or a zombie) within a few seconds.
@@ -80,7 +82,7 @@ func TestHangSpin(t *testing.T) {
 	s.Timeout = time.Second
 	s.Grace = 10 * time.Second
 	r := runCell(t, s)
-	want(t, r, OutcomeHang, "timeout after 1s")
+	want(t, r, results.Hang, "timeout after 1s")
 	// The runtime answered SIGQUIT with a dump and exit status 2.
 	if r.Signal != "SIGQUIT" {
 		t.Errorf("signal %q", r.Signal)
@@ -108,7 +110,7 @@ func TestHangSleep(t *testing.T) {
 	s := spec("sleep", "1000")
 	s.Timeout = 500 * time.Millisecond
 	r := runCell(t, s)
-	want(t, r, OutcomeHang, "timeout after 500ms")
+	want(t, r, results.Hang, "timeout after 500ms")
 	if !strings.Contains(r.GoroutineDump, "time.Sleep") {
 		t.Errorf("GoroutineDump %q", r.GoroutineDump)
 	}
@@ -123,7 +125,7 @@ func TestIgnoreSignals(t *testing.T) {
 	s.Timeout = 3 * time.Second // time to get to signal.Notify on a loaded machine
 	s.Grace = 500 * time.Millisecond
 	r := runCell(t, s)
-	want(t, r, OutcomeHang, "timeout after 3s")
+	want(t, r, results.Hang, "timeout after 3s")
 	if r.Stdout.Head != "ready\n" {
 		t.Errorf("stdout %q: did it catch signals in time?", r.Stdout.Head)
 	}
@@ -146,7 +148,7 @@ func TestCrashSignal(t *testing.T) {
 	s.Env = []string{"GOTRACEBACK=crash"}
 	s.Dir = t.TempDir() // where a core file would go
 	r := runCell(t, s)
-	want(t, r, OutcomeFail, "killed by SIGABRT")
+	want(t, r, results.Fail, "killed by SIGABRT")
 	if r.ExitCode != nil || r.Signal != "SIGABRT" {
 		t.Errorf("exit code %s, signal %q", fmtCode(r.ExitCode), r.Signal)
 	}
@@ -160,7 +162,7 @@ func TestCrashSignal(t *testing.T) {
 func TestForkGrandchild(t *testing.T) {
 	t.Parallel()
 	r := runCell(t, spec("fork", "nosetsid"))
-	want(t, r, OutcomeComplete, "exit status 0")
+	want(t, r, results.Complete, "exit status 0")
 	child := firstLinePID(t, r)
 	if r.Leftovers != 1 {
 		t.Errorf("Leftovers %d, want 1", r.Leftovers)
@@ -182,7 +184,7 @@ func TestLeftoversOnHang(t *testing.T) {
 			s := spec("forkwait", mode)
 			s.Timeout = 3 * time.Second // time to start the child on a loaded machine
 			r := runCell(t, s)
-			want(t, r, OutcomeHang, "timeout after 3s")
+			want(t, r, results.Hang, "timeout after 3s")
 			child := firstLinePID(t, r)
 			if r.Leftovers != 1 {
 				t.Errorf("Leftovers %d, want 1", r.Leftovers)
@@ -208,7 +210,7 @@ func TestChildHoldsStdout(t *testing.T) {
 			start := time.Now()
 			r := runCell(t, spec("hold", mode))
 			took := time.Since(start)
-			want(t, r, OutcomeComplete, "exit status 0")
+			want(t, r, results.Complete, "exit status 0")
 			child := firstLinePID(t, r)
 			if took > 20*time.Second {
 				t.Errorf("Cell took %v", took)

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"gomatrix/runner/internal/results"
 )
 
 // readSize is the size of one read from a pipe. A pipe holds 64 KiB on
@@ -158,7 +160,7 @@ func (s *stream) matchedAt() time.Time {
 	return s.matched
 }
 
-func (s *stream) output() Output {
+func (s *stream) output() results.Output {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.capt.output()
@@ -202,8 +204,8 @@ func (c *capture) write(p []byte) {
 	}
 }
 
-func (c *capture) output() Output {
-	o := Output{Bytes: c.total}
+func (c *capture) output() results.Output {
+	o := results.Output{Bytes: c.total}
 	head := c.head
 	var tail []byte
 	switch {

@@ -2,38 +2,51 @@ package scheduler
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync"
 )
 
+// A class is a kind of job. Jobs of different classes never run at the
+// same time: builds never run next to runs (see the package doc).
+type class int
+
+const (
+	runClass class = iota
+	buildClass
+)
+
 // A job is a unit of work that holds weight cores while it runs.
 type job struct {
+	class  class
 	weight int
 	cost   int64 // higher runs first; ties keep the order jobs were added
 	// reserve keeps cheaper jobs from starting past this one while it
-	// waits for cores, so a wide job (a toolchain rebuild takes every
-	// core) is not starved by a stream of narrow ones.
+	// waits, for cores or for the jobs of another class to finish, so a
+	// wide job (a toolchain rebuild takes every core) is not starved by a
+	// stream of narrow ones, nor a build by a stream of runs.
 	reserve bool
 	seq     int
 	run     func()
 }
 
 // A dispatcher runs jobs on a fixed number of cores: the most expensive
-// job that fits in the free cores starts whenever cores free up, so
-// cheap jobs fill the gaps next to expensive ones, and jobs may add more
-// jobs while they run.
+// job that can start does whenever cores free up, so cheap jobs fill the
+// gaps next to expensive ones, and jobs may add more jobs while they run.
+// A job can start when its cores are free and no job of another class is
+// running.
 type dispatcher struct {
 	mu      sync.Mutex
 	cores   int
 	free    int
 	queue   []*job // sorted: cost descending, then seq
-	running int
+	running map[class]int
 	seq     int
 	wake    chan struct{}
 }
 
 func newDispatcher(cores int) *dispatcher {
-	return &dispatcher{cores: cores, free: cores, wake: make(chan struct{}, 1)}
+	return &dispatcher{cores: cores, free: cores, running: map[class]int{}, wake: make(chan struct{}, 1)}
 }
 
 // add queues j; it may be called from a running job.
@@ -45,9 +58,7 @@ func (d *dispatcher) add(j *job) {
 		q := d.queue[i]
 		return q.cost < j.cost || q.cost == j.cost && q.seq > j.seq
 	})
-	d.queue = append(d.queue, nil)
-	copy(d.queue[i+1:], d.queue[i:])
-	d.queue[i] = j
+	d.queue = slices.Insert(d.queue, i, j)
 	d.mu.Unlock()
 	d.signal()
 }
@@ -69,32 +80,10 @@ func (d *dispatcher) wait(ctx context.Context) {
 	for {
 		d.mu.Lock()
 		if ctx.Err() == nil {
-			for i := 0; i < len(d.queue); {
-				j := d.queue[i]
-				w := max(min(j.weight, d.cores), 1)
-				if w > d.free {
-					if j.reserve {
-						break
-					}
-					i++
-					continue
-				}
-				d.queue = append(d.queue[:i], d.queue[i+1:]...)
-				d.free -= w
-				d.running++
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					j.run()
-					d.mu.Lock()
-					d.free += w
-					d.running--
-					d.mu.Unlock()
-					d.signal()
-				}()
-			}
+			d.startReady(&wg)
 		}
-		idle := d.running == 0 && (len(d.queue) == 0 || ctx.Err() != nil)
+		// Idle: no job running (they all hold a core), none to start.
+		idle := d.free == d.cores && (len(d.queue) == 0 || ctx.Err() != nil)
 		d.mu.Unlock()
 		if idle {
 			return
@@ -105,4 +94,55 @@ func (d *dispatcher) wait(ctx context.Context) {
 			done = nil // from now on, only wait for running jobs to return
 		}
 	}
+}
+
+// startReady starts, in queue order, every job that can start, up to the
+// first one that reserves its place. d.mu is held.
+func (d *dispatcher) startReady(wg *sync.WaitGroup) {
+	for i := 0; i < len(d.queue); {
+		j := d.queue[i]
+		if !d.canStart(j) {
+			if j.reserve {
+				return
+			}
+			i++
+			continue
+		}
+		d.queue = slices.Delete(d.queue, i, i+1)
+		d.start(j, wg)
+	}
+}
+
+// canStart reports whether j's cores are free and no job of another
+// class is running. d.mu is held.
+func (d *dispatcher) canStart(j *job) bool {
+	if d.weight(j) > d.free {
+		return false
+	}
+	for c, n := range d.running {
+		if c != j.class && n > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// weight is the cores j holds: its weight, within 1 and all of them.
+func (d *dispatcher) weight(j *job) int { return max(min(j.weight, d.cores), 1) }
+
+// start runs j on a goroutine of its own, holding its cores. d.mu is held.
+func (d *dispatcher) start(j *job, wg *sync.WaitGroup) {
+	w := d.weight(j)
+	d.free -= w
+	d.running[j.class]++
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		j.run()
+		d.mu.Lock()
+		d.free += w
+		d.running[j.class]--
+		d.mu.Unlock()
+		d.signal()
+	}()
 }

@@ -2,7 +2,9 @@ package scheduler
 
 import (
 	"context"
+	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,39 +17,141 @@ import (
 	"gomatrix/runner/internal/toolchain"
 )
 
+// A stepper drives a dispatcher's jobs by hand: each job reports its
+// start and returns when the test releases it. It checks as jobs start
+// that the cores in use stay within the dispatcher's, and that jobs of
+// different classes never run at once.
+type stepper struct {
+	t       *testing.T
+	d       *dispatcher
+	started chan string
+	release map[string]chan struct{}
+
+	mu      sync.Mutex
+	inUse   int
+	running map[class]int
+	wrong   []string // what the jobs saw go wrong as they started
+}
+
+func newStepper(t *testing.T, cores int) *stepper {
+	return &stepper{t: t, d: newDispatcher(cores), started: make(chan string, 16), release: map[string]chan struct{}{}, running: map[class]int{}}
+}
+
+func (s *stepper) add(name string, c class, weight int, cost int64, reserve bool) {
+	rel := make(chan struct{})
+	s.release[name] = rel
+	w := max(min(weight, s.d.cores), 1) // what the dispatcher holds for it
+	s.d.add(&job{class: c, weight: weight, cost: cost, reserve: reserve, run: func() {
+		s.mu.Lock()
+		s.inUse += w
+		if s.inUse > s.d.cores {
+			s.wrong = append(s.wrong, fmt.Sprintf("%s started: %d cores in use, the dispatcher has %d", name, s.inUse, s.d.cores))
+		}
+		for other, n := range s.running {
+			if other != c && n > 0 {
+				s.wrong = append(s.wrong, fmt.Sprintf("%s started next to %d jobs of another class", name, n))
+			}
+		}
+		s.running[c]++
+		s.mu.Unlock()
+		s.started <- name
+		<-rel
+		s.mu.Lock()
+		s.inUse -= w
+		s.running[c]--
+		s.mu.Unlock()
+	}})
+}
+
+// step releases the jobs named and returns the names of the next n jobs
+// to start, sorted. It fails the test if a job started wrongly.
+func (s *stepper) step(n int, release ...string) []string {
+	s.t.Helper()
+	for _, name := range release {
+		close(s.release[name])
+	}
+	defer func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, w := range s.wrong {
+			s.t.Error(w)
+		}
+		s.wrong = nil
+	}()
+	var got []string
+	for range n {
+		select {
+		case name := <-s.started:
+			got = append(got, name)
+		case <-time.After(5 * time.Second):
+			s.t.Fatalf("released %v: %d jobs started, want %d", release, len(got), n)
+		}
+	}
+	slices.Sort(got)
+	return got
+}
+
 // The dispatcher never uses more cores than it has, starts the most
 // expensive job that fits first, and fills gaps with cheaper ones.
 func TestDispatcherWeightsAndOrder(t *testing.T) {
-	d := newDispatcher(2)
-	var mu sync.Mutex
-	inUse, peak := 0, 0
-	var order []string
-	mk := func(name string, weight int, cost int64) *job {
-		w := min(weight, 2) // what the dispatcher holds for it
-		return &job{weight: weight, cost: cost, run: func() {
-			mu.Lock()
-			inUse += w
-			peak = max(peak, inUse)
-			order = append(order, name)
-			mu.Unlock()
-			time.Sleep(20 * time.Millisecond)
-			mu.Lock()
-			inUse -= w
-			mu.Unlock()
-		}}
+	s := newStepper(t, 2)
+	s.add("cheap1", runClass, 1, 1, false)
+	s.add("huge-weight", runClass, 8, 3, false) // clamped to the 2 cores
+	s.add("big", runClass, 1, 10, false)
+	s.add("wide", runClass, 2, 5, false)
+	s.add("cheap2", runClass, 1, 1, false)
+	done := make(chan struct{})
+	go func() { s.d.wait(context.Background()); close(done) }()
+	for _, st := range []struct {
+		release []string
+		want    string
+	}{
+		{nil, "big cheap1"},               // the most expensive, then the first that fits beside it
+		{[]string{"big"}, "cheap2"},       // one core free: only a narrow job fits
+		{[]string{"cheap1"}, ""},          // one core free again, and no narrow job left
+		{[]string{"cheap2"}, "wide"},      // two: the wide job before the cheaper huge-weight
+		{[]string{"wide"}, "huge-weight"}, // last
+		{[]string{"huge-weight"}, ""},     // and nothing more
+	} {
+		want := strings.Fields(st.want)
+		slices.Sort(want)
+		if got := s.step(len(want), st.release...); !slices.Equal(got, want) {
+			t.Fatalf("after releasing %v, started %v; want %v", st.release, got, want)
+		}
 	}
-	d.add(mk("cheap1", 1, 1))
-	d.add(mk("wide", 2, 5))
-	d.add(mk("big", 1, 10))
-	d.add(mk("huge-weight", 8, 3)) // clamped to the 2 cores
-	d.add(mk("cheap2", 1, 1))
-	d.wait(context.Background())
-	if peak > 2 {
-		t.Errorf("peak cores in use %d > 2", peak)
+	<-done
+	if len(s.started) > 0 {
+		t.Errorf("%d more jobs started", len(s.started))
 	}
-	if len(order) != 5 {
-		t.Errorf("ran %v", order)
+}
+
+// A job never starts next to a job of another class, even with cores
+// free; a reserving job that waits for the other class keeps the jobs
+// behind it from starting.
+func TestDispatcherClasses(t *testing.T) {
+	s := newStepper(t, 2)
+	s.add("build1", buildClass, 1, 100, true)
+	s.add("run1", runClass, 1, 1, false)
+	done := make(chan struct{})
+	go func() { s.d.wait(context.Background()); close(done) }()
+	if got := s.step(1); !slices.Equal(got, []string{"build1"}) {
+		t.Fatalf("started %v, want build1 alone (a core is free, but runs wait for builds)", got)
 	}
+	if got := s.step(1, "build1"); !slices.Equal(got, []string{"run1"}) {
+		t.Fatalf("started %v, want run1", got)
+	}
+	// A build queued while a run runs waits for it, and so does the run
+	// queued behind the build, though a core is free.
+	s.add("build2", buildClass, 1, 100, true)
+	s.add("run2", runClass, 1, 1, false)
+	if got := s.step(1, "run1"); !slices.Equal(got, []string{"build2"}) {
+		t.Fatalf("started %v, want build2 (run2 must not pass it)", got)
+	}
+	if got := s.step(1, "build2"); !slices.Equal(got, []string{"run2"}) {
+		t.Fatalf("started %v, want run2", got)
+	}
+	s.step(0, "run2")
+	<-done
 }
 
 func TestDispatcherOrder(t *testing.T) {
@@ -112,21 +216,21 @@ func TestFold(t *testing.T) {
 	code := 0
 	r := &results.Cell{}
 	fold(r, []run.Result{
-		{Outcome: run.OutcomeHang, Reason: "timeout"},
-		{Outcome: run.OutcomeComplete, ExitCode: &code, CompletedAfter: 12 * time.Millisecond},
-		{Outcome: run.OutcomeHang, Reason: "timeout"},
+		{Outcome: results.Hang, Reason: "timeout"},
+		{Outcome: results.Complete, ExitCode: &code, CompletedAfter: 12 * time.Millisecond},
+		{Outcome: results.Hang, Reason: "timeout"},
 	})
 	if r.Outcome != results.Hang || r.Runs != 3 || r.Counts["hang"] != 2 || r.Counts["complete"] != 1 || !r.Flaky {
 		t.Errorf("fold = %+v", r)
 	}
 	r = &results.Cell{}
-	fold(r, []run.Result{{Outcome: run.OutcomeComplete, CompletedAfter: 5 * time.Millisecond}})
+	fold(r, []run.Result{{Outcome: results.Complete, CompletedAfter: 5 * time.Millisecond}})
 	if r.Outcome != results.Complete || r.Flaky || r.Counts != nil || r.CompleteMS == nil || *r.CompleteMS != 5 {
 		t.Errorf("single run fold = %+v", r)
 	}
 	// A tie goes to the outcome listed first: complete before hang.
 	r = &results.Cell{}
-	fold(r, []run.Result{{Outcome: run.OutcomeHang}, {Outcome: run.OutcomeComplete}})
+	fold(r, []run.Result{{Outcome: results.Hang}, {Outcome: results.Complete}})
 	if r.Outcome != results.Complete || !r.Flaky {
 		t.Errorf("tie fold = %+v", r)
 	}
@@ -156,9 +260,9 @@ func TestReproduceQuotes(t *testing.T) {
 	}
 }
 
-func TestCellKey(t *testing.T) {
+func TestCacheKey(t *testing.T) {
 	a, b := testCell(), testCell()
-	if CellKey(a) != CellKey(b) {
+	if CacheKey(a) != CacheKey(b) {
 		t.Fatal("equal cells, different keys")
 	}
 	for _, change := range []func(c *matrix.Cell){
@@ -173,7 +277,7 @@ func TestCellKey(t *testing.T) {
 	} {
 		c := testCell()
 		change(c)
-		if CellKey(c) == CellKey(a) {
+		if CacheKey(c) == CacheKey(a) {
 			t.Errorf("a change did not change the key: %+v", c)
 		}
 	}

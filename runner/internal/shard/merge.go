@@ -168,152 +168,235 @@ func Merge(inputs []*Input) (*Merged, error) {
 	if err := checkSameMatrix(inputs); err != nil {
 		return nil, err
 	}
-	// The order of the arguments does not change the result.
+	inputs = sortInputs(inputs)
+	g := newMerger(inputs)
+	for _, in := range inputs {
+		g.add(in)
+	}
+	sortCells(g.cells, g.hostNames)
+	g.m.Missing = g.missing()
+	g.m.MissingShards = g.missingShards()
+	g.fillResults(inputs)
+	return g.m, nil
+}
+
+// sortInputs returns the inputs by host, shard and file, so that the
+// order of the arguments does not change the result.
+func sortInputs(inputs []*Input) []*Input {
 	inputs = slices.Clone(inputs)
 	slices.SortStableFunc(inputs, func(a, b *Input) int {
 		return cmp.Or(cmp.Compare(HostName(a.Results.Host), HostName(b.Results.Host)),
 			cmp.Compare(shardIndex(a), shardIndex(b)), cmp.Compare(a.Name, b.Name))
 	})
+	return inputs
+}
 
-	m := &Merged{SourceHash: inputs[0].Meta.SourceHash, MatrixHash: inputs[0].Meta.MatrixHash}
-	for _, in := range inputs {
-		if in.Meta.MatrixHash != m.MatrixHash {
-			m.MatrixHash = ""
-		}
-	}
+// A merger is one Merge under way: the result so far and what the inputs
+// read so far gave and promised.
+type merger struct {
+	m         *Merged
+	hostNames []string // sorted
+	multi     bool     // cells of several hosts
 	// hashOf is the resolved matrix of each host that ran shards or
 	// whole runs: hosts with the same one ran the same cells.
+	hashOf      map[string]string
+	cells       []placed
+	seen        map[string]string            // host + key → the file that gave it
+	present     map[string]map[string]bool   // host → keys given
+	expected    map[string]map[string]string // host → key → the shard that should have given it
+	posOf       map[string]map[string]int    // host → key → position in the matrix
+	shardsGiven map[planKey]map[int]bool
+}
+
+// A planKey names a plan of shards run on one host.
+type planKey struct {
+	host, id string
+	count    int
+}
+
+// newMerger starts merging inputs, sorted by sortInputs.
+func newMerger(inputs []*Input) *merger {
+	hostNames, hostSet := hostsOf(inputs)
+	g := &merger{
+		m:           &Merged{SourceHash: inputs[0].Meta.SourceHash, MatrixHash: commonMatrixHash(inputs)},
+		hostNames:   hostNames,
+		multi:       len(hostNames) > 1,
+		hashOf:      hostMatrixHashes(inputs),
+		seen:        map[string]string{},
+		present:     map[string]map[string]bool{},
+		expected:    map[string]map[string]string{},
+		posOf:       map[string]map[string]int{},
+		shardsGiven: map[planKey]map[int]bool{},
+	}
+	if g.multi {
+		for _, name := range hostNames {
+			g.m.Hosts = append(g.m.Hosts, hostSet[name])
+		}
+	}
+	return g
+}
+
+// commonMatrixHash is the inputs' matrix hash when they share one, else "".
+func commonMatrixHash(inputs []*Input) string {
+	h := inputs[0].Meta.MatrixHash
+	for _, in := range inputs {
+		if in.Meta.MatrixHash != h {
+			return ""
+		}
+	}
+	return h
+}
+
+// hostMatrixHashes maps each host that ran shards or whole runs (not
+// merged results) to its resolved matrix hash.
+func hostMatrixHashes(inputs []*Input) map[string]string {
 	hashOf := map[string]string{}
 	for _, in := range inputs {
 		if len(in.Meta.Hosts) == 0 {
 			hashOf[HostName(in.Results.Host)] = in.Meta.MatrixHash
 		}
 	}
-	hostNames, hostSet := hostsOf(inputs)
-	multi := len(hostNames) > 1
-	if multi {
-		for _, name := range hostNames {
-			m.Hosts = append(m.Hosts, hostSet[name])
-		}
-	}
-	on := func(host string) string {
-		if !multi {
-			return ""
-		}
-		return " on " + host
-	}
+	return hashOf
+}
 
-	var cells []placed
-	seen := map[string]string{}                // host + key → the file that gave it
-	present := map[string]map[string]bool{}    // host → keys given
-	expected := map[string]map[string]string{} // host → key → the shard that should have given it
-	posOf := map[string]map[string]int{}       // host → key → position in the matrix
-	type plan struct {
-		host, id string
-		count    int
+// on names host in a message, when the merge has several.
+func (g *merger) on(host string) string {
+	if !g.multi {
+		return ""
 	}
-	shardsGiven := map[plan]map[int]bool{}
-	for _, in := range inputs {
-		r := in.Results
-		src := Source{File: in.Name, Host: HostName(r.Host), Cells: len(r.Cells), Complete: r.Complete}
-		if s := in.Meta.Shard; s != nil {
-			src.Shard, src.Plan = Spec{s.Index, s.Count}.String(), s.Plan
-			k := plan{src.Host, s.Plan, s.Count}
-			if shardsGiven[k] == nil {
-				shardsGiven[k] = map[int]bool{}
-			}
-			shardsGiven[k][s.Index] = true
-			if expected[src.Host] == nil {
-				expected[src.Host] = map[string]string{}
-				posOf[src.Host] = map[string]int{}
-			}
-			for i, key := range s.Cells {
-				expected[src.Host][key] = src.Shard
-				if i < len(s.Positions) {
-					posOf[src.Host][key] = s.Positions[i]
-				}
-			}
-		}
-		m.Inputs = append(m.Inputs, src)
-		for i := range r.Cells {
-			c := r.Cells[i]
-			host := in.host(i)
-			key := ResultKey(&c)
-			if prev, ok := seen[host+"\x00"+key]; ok {
-				m.Duplicates = append(m.Duplicates, fmt.Sprintf("%s%s: in %s and %s", key, on(host), prev, in.Name))
-				continue
-			}
-			seen[host+"\x00"+key] = in.Name
-			if present[host] == nil {
-				present[host] = map[string]bool{}
-			}
-			present[host][key] = true
-			pos, ok := posOf[host][key]
-			if !ok {
-				pos = i // a whole run: its cells are in matrix order
-			}
-			cells = append(cells, placed{cell: c, key: key, host: host, pos: pos})
+	return " on " + host
+}
+
+// add merges one input: its source, the cells its shard was to run, and
+// the cells it gave.
+func (g *merger) add(in *Input) {
+	r := in.Results
+	src := Source{File: in.Name, Host: HostName(r.Host), Cells: len(r.Cells), Complete: r.Complete}
+	if s := in.Meta.Shard; s != nil {
+		src.Shard, src.Plan = Spec{s.Index, s.Count}.String(), s.Plan
+		g.expect(src.Host, src.Shard, s)
+	}
+	g.m.Inputs = append(g.m.Inputs, src)
+	for i := range r.Cells {
+		g.addCell(in, i)
+	}
+}
+
+// expect notes shard s (named shard) of host as given, and the cells it
+// was to run with their positions.
+func (g *merger) expect(host, shard string, s *Info) {
+	k := planKey{host, s.Plan, s.Count}
+	if g.shardsGiven[k] == nil {
+		g.shardsGiven[k] = map[int]bool{}
+	}
+	g.shardsGiven[k][s.Index] = true
+	if g.expected[host] == nil {
+		g.expected[host] = map[string]string{}
+		g.posOf[host] = map[string]int{}
+	}
+	for i, key := range s.Cells {
+		g.expected[host][key] = shard
+		if i < len(s.Positions) {
+			g.posOf[host][key] = s.Positions[i]
 		}
 	}
+}
 
-	sortCells(cells, hostNames)
+// addCell merges cell i of in, or lists it as a duplicate.
+func (g *merger) addCell(in *Input, i int) {
+	c := in.Results.Cells[i]
+	host := in.host(i)
+	key := ResultKey(&c)
+	if prev, ok := g.seen[host+"\x00"+key]; ok {
+		g.m.Duplicates = append(g.m.Duplicates, fmt.Sprintf("%s%s: in %s and %s", key, g.on(host), prev, in.Name))
+		return
+	}
+	g.seen[host+"\x00"+key] = in.Name
+	if g.present[host] == nil {
+		g.present[host] = map[string]bool{}
+	}
+	g.present[host][key] = true
+	pos, ok := g.posOf[host][key]
+	if !ok {
+		pos = i // a whole run: its cells are in matrix order
+	}
+	g.cells = append(g.cells, placed{cell: c, key: key, host: host, pos: pos})
+}
 
-	// Missing: what a shard said it would run and no input gave; across
-	// hosts, what one host ran and another of the same resolved matrix
-	// did not.
-	missing := map[string]string{}
-	for host, exp := range expected {
+// missing lists, sorted, what a shard said it would run and no input
+// gave; across hosts, what one host ran and another of the same resolved
+// matrix did not.
+func (g *merger) missing() []string {
+	missing := map[string]string{} // host + key → message
+	for host, exp := range g.expected {
 		for key, shard := range exp {
-			if !present[host][key] {
-				missing[host+"\x00"+key] = fmt.Sprintf("%s%s (shard %s)", key, on(host), shard)
+			if !g.present[host][key] {
+				missing[host+"\x00"+key] = fmt.Sprintf("%s%s (shard %s)", key, g.on(host), shard)
 			}
 		}
 	}
-	if multi {
-		// Hosts of one resolved matrix ran the same cells.
-		all := map[string]map[string]bool{} // matrix hash → keys
-		for host, keys := range present {
-			if h := hashOf[host]; h != "" {
-				if all[h] == nil {
-					all[h] = map[string]bool{}
-				}
-				for k := range keys {
-					all[h][k] = true
-				}
-			}
-		}
-		for _, host := range hostNames {
-			for k := range all[hashOf[host]] {
-				if _, ok := missing[host+"\x00"+k]; !ok && !present[host][k] {
-					missing[host+"\x00"+k] = fmt.Sprintf("%s on %s (another host ran it)", k, host)
-				}
-			}
-		}
+	if g.multi {
+		g.missingAcrossHosts(missing)
 	}
+	var out []string
 	for _, s := range missing {
-		m.Missing = append(m.Missing, s)
+		out = append(out, s)
 	}
-	slices.Sort(m.Missing)
-	for p, given := range shardsGiven {
+	slices.Sort(out)
+	return out
+}
+
+// missingAcrossHosts adds to missing the cells a host lacks that another
+// host of the same resolved matrix ran: those hosts ran the same cells.
+func (g *merger) missingAcrossHosts(missing map[string]string) {
+	all := map[string]map[string]bool{} // matrix hash → keys
+	for host, keys := range g.present {
+		if h := g.hashOf[host]; h != "" {
+			if all[h] == nil {
+				all[h] = map[string]bool{}
+			}
+			for k := range keys {
+				all[h][k] = true
+			}
+		}
+	}
+	for _, host := range g.hostNames {
+		for k := range all[g.hashOf[host]] {
+			if _, ok := missing[host+"\x00"+k]; !ok && !g.present[host][k] {
+				missing[host+"\x00"+k] = fmt.Sprintf("%s on %s (another host ran it)", k, host)
+			}
+		}
+	}
+}
+
+// missingShards lists, sorted, the shards of each plan that no input gave.
+func (g *merger) missingShards() []string {
+	var out []string
+	for p, given := range g.shardsGiven {
 		for i := 1; i <= p.count; i++ {
 			if !given[i] {
-				m.MissingShards = append(m.MissingShards, fmt.Sprintf("shard %d/%d%s of plan %s: no results given", i, p.count, on(p.host), p.id))
+				out = append(out, fmt.Sprintf("shard %d/%d%s of plan %s: no results given", i, p.count, g.on(p.host), p.id))
 			}
 		}
 	}
-	slices.Sort(m.MissingShards)
+	slices.Sort(out)
+	return out
+}
 
+// fillResults sets the merged results: the inputs' merged header and
+// the cells, sorted, with their hosts when there are several.
+func (g *merger) fillResults(inputs []*Input) {
+	m := g.m
 	m.Results = mergeResults(inputs, len(m.Missing)+len(m.MissingShards) == 0)
-	if multi {
+	if g.multi {
 		m.Results.Host = m.Hosts[0]
 	}
-	for _, p := range cells {
+	for _, p := range g.cells {
 		m.Results.Cells = append(m.Results.Cells, p.cell)
-		if multi {
+		if g.multi {
 			m.OS = append(m.OS, p.host)
 		}
 	}
-	return m, nil
 }
 
 func shardIndex(in *Input) int {

@@ -1,4 +1,4 @@
-package toolchain
+package toolchain_test
 
 import (
 	"context"
@@ -6,25 +6,22 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+
+	"gomatrix/runner/internal/toolchain"
+	"gomatrix/runner/internal/toolchain/toolchaintest"
 )
 
 // helperCommand returns a command that runs this test binary as another
-// runner process: it fetches v through p into cache (see TestHelperProcess).
-func helperCommand(t *testing.T, p *fakeProxy, cache, v string) *exec.Cmd {
+// runner process: it fetches v into env's cache through env's proxy (see
+// TestHelperProcess).
+func helperCommand(t *testing.T, env *toolchaintest.Env, v string) *exec.Cmd {
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, "-test.run=^TestHelperProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(),
-		"GOMATRIX_TEST_HELPER=1",
-		"GOMATRIX_TEST_CACHE="+cache,
-		"GOMATRIX_TEST_VERSION="+v,
-		"GOPROXY="+p.srv.URL,
-		"GOSUMDB="+p.db.Key+" "+p.db.URL,
-		"GOMATRIX_SOURCES=proxy",
-		"GONOSUMDB=", "GOPRIVATE=", "GOMATRIX_OFFLINE=",
-	)
+	cmd.Env = append(os.Environ(), env.Environ()...)
+	cmd.Env = append(cmd.Env, "GOMATRIX_TEST_HELPER=1", "GOMATRIX_TEST_VERSION="+v)
 	return cmd
 }
 
@@ -34,14 +31,14 @@ func TestHelperProcess(t *testing.T) {
 	if os.Getenv("GOMATRIX_TEST_HELPER") != "1" {
 		t.Skip("helper process for other tests")
 	}
-	m, err := NewManager(os.Getenv("GOMATRIX_TEST_CACHE"), os.Getenv)
+	m, err := toolchain.NewManager(os.Getenv("GOMATRIX_CACHE"), os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
 	m.Progress = os.Stderr
 	v := os.Getenv("GOMATRIX_TEST_VERSION")
-	tc := m.Ensure(context.Background(), []Toolchain{{Selector: v, Version: v}})[0]
+	tc := m.Ensure(context.Background(), []toolchain.Toolchain{{Selector: v, Version: v}})[0]
 	if tc.Error != "" {
 		fmt.Fprintln(os.Stderr, tc.Error)
 		os.Exit(1)

@@ -153,87 +153,120 @@ func (m *Manager) progress() *progress { return newProgress(m.Progress, m.IsTTY)
 // selector needs it. The error result is only for a cancelled ctx.
 func (m *Manager) Resolve(ctx context.Context, selectors []string) ([]Toolchain, error) {
 	prog := m.progress()
-	var (
-		out      []Toolchain
-		seen     = map[string]bool{}
-		loaded   bool
-		haveList bool
-		avail    []string
-		listFrom string // "the list from proxy.golang.org", for messages
-	)
-	load := func() {
-		if loaded {
-			return
+	var out resolved
+	var rel *candidates // loaded when a selector first needs it
+	for _, sel := range selectors {
+		if err := ctx.Err(); err != nil {
+			return out.list, err
 		}
-		loaded = true
-		l := m.releaseList(ctx, prog)
-		avail = append(l.versions(), m.installedVersions()...)
-		haveList = l != nil
-		if haveList {
-			listFrom = "the list from " + l.From
-			if age := m.clock().Sub(l.Fetched); age > m.ListTTL {
-				listFrom += " (cached " + age.Round(time.Minute).String() + " ago)"
-			}
-		} else {
-			listFrom = "the installed toolchains (no list of releases)"
+		s := strings.TrimSpace(sel)
+		if t, ok := resolvePath(ctx, sel, s); ok {
+			out.add(t)
+			continue
+		}
+		if rel == nil {
+			rel = m.loadCandidates(ctx, prog)
+		}
+		for _, t := range m.resolveVersions(sel, s, rel) {
+			out.add(t)
 		}
 	}
-	add := func(t Toolchain) {
-		if t.Version != "" {
-			if seen[t.Version] {
-				return
-			}
-			seen[t.Version] = true
+	return out.list, ctx.Err()
+}
+
+// resolved is what Resolve returns: toolchains in order, each version
+// once.
+type resolved struct {
+	list []Toolchain
+	seen map[string]bool // versions in list
+}
+
+// add appends t unless a toolchain of its version is there already.
+func (r *resolved) add(t Toolchain) {
+	if t.Version != "" {
+		if r.seen[t.Version] {
+			return
+		}
+		if r.seen == nil {
+			r.seen = map[string]bool{}
+		}
+		r.seen[t.Version] = true
+	}
+	r.list = append(r.list, t)
+}
+
+// resolvePath resolves selector sel (s, trimmed) when it names a
+// toolchain by where it is: "local" or a GOROOT path. A toolchain that
+// is not there is returned with Error set.
+func resolvePath(ctx context.Context, sel, s string) (Toolchain, bool) {
+	var t Toolchain
+	var err error
+	switch {
+	case s == "local":
+		if t, err = Local(ctx); err != nil {
+			t = Toolchain{Error: errorText(err)}
+		}
+	case filepath.IsAbs(s):
+		if t, err = FromGOROOT(s); err != nil {
+			t.Error = errorText(err)
+		}
+	default:
+		return Toolchain{}, false
+	}
+	t.Selector = sel
+	return t, true
+}
+
+// candidates are the versions selectors are resolved against: the list
+// of releases, when one can be had, and the installed toolchains.
+type candidates struct {
+	avail    []string
+	haveList bool
+	from     string // "the list from proxy.golang.org", for messages
+}
+
+// loadCandidates fetches the list of releases, or reads it from its
+// cache, and lists the installed toolchains.
+func (m *Manager) loadCandidates(ctx context.Context, prog *progress) *candidates {
+	l := m.releaseList(ctx, prog)
+	rel := &candidates{avail: append(l.versions(), m.installedVersions()...), haveList: l != nil}
+	if !rel.haveList {
+		rel.from = "the installed toolchains (no list of releases)"
+		return rel
+	}
+	rel.from = "the list from " + l.From
+	if age := m.clock().Sub(l.Fetched); age > m.ListTTL {
+		rel.from += " (cached " + age.Round(time.Minute).String() + " ago)"
+	}
+	return rel
+}
+
+// resolveVersions resolves selector sel (s, trimmed) against rel: a
+// toolchain per version it selects, or one with Error set saying why it
+// selects none.
+func (m *Manager) resolveVersions(sel, s string, rel *candidates) []Toolchain {
+	versions, err := Select(s, rel.avail)
+	if err != nil && IsExact(s) && !rel.haveList {
+		// With no list to check against, an exact version is taken
+		// on trust: fetching it will tell.
+		versions, err = []string{gover.Normalize(s)}, nil
+	}
+	if err != nil {
+		where := ""
+		if errors.Is(err, errNoMatch) {
+			where = " in " + rel.from
+		}
+		return []Toolchain{{Selector: sel, Error: errorText(withHint(hintOf(err), err, "version %s: %s%s", s, lineOf(err), where))}}
+	}
+	var out []Toolchain
+	for _, v := range versions {
+		t := Toolchain{Selector: sel, Version: v}
+		if dir, src, ok := m.installed(v); ok {
+			t.GOROOT, t.Source = dir, src
 		}
 		out = append(out, t)
 	}
-	for _, sel := range selectors {
-		if err := ctx.Err(); err != nil {
-			return out, err
-		}
-		s := strings.TrimSpace(sel)
-		switch {
-		case s == "local":
-			t, err := Local(ctx)
-			if err != nil {
-				t = Toolchain{Selector: sel, Error: errorText(err)}
-			}
-			t.Selector = sel
-			add(t)
-			continue
-		case filepath.IsAbs(s):
-			t, err := FromGOROOT(s)
-			if err != nil {
-				t.Error = errorText(err)
-			}
-			t.Selector = sel
-			add(t)
-			continue
-		}
-		load()
-		versions, err := Select(s, avail)
-		if err != nil && IsExact(s) && !haveList {
-			// With no list to check against, an exact version is taken
-			// on trust: fetching it will tell.
-			versions, err = []string{gover.Normalize(s)}, nil
-		}
-		if err != nil {
-			where := ""
-			if errors.Is(err, errNoMatch) {
-				where = " in " + listFrom
-			}
-			add(Toolchain{Selector: sel, Error: errorText(withHint(hintOf(err), err, "version %s: %s%s", s, lineOf(err), where))})
-			continue
-		}
-		for _, v := range versions {
-			t := Toolchain{Selector: sel, Version: v}
-			if dir, src, ok := m.installed(v); ok {
-				t.GOROOT, t.Source = dir, src
-			}
-			add(t)
-		}
-	}
-	return out, ctx.Err()
+	return out
 }
 
 // Ensure installs every toolchain in tcs that has a Version but no GOROOT

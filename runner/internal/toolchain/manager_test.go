@@ -1,4 +1,4 @@
-package toolchain
+package toolchain_test
 
 import (
 	"archive/zip"
@@ -16,22 +16,72 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/mod/sumdb/dirhash"
+	"gomatrix/runner/internal/toolchain"
+	"gomatrix/runner/internal/toolchain/toolchaintest"
 )
 
+// host is the fake toolchains of this platform, as the proxies and dl
+// servers of these tests serve them.
+var host toolchaintest.Fake
+
+// newTestManager returns a Manager on a fresh cache using p (if not nil)
+// and d (if not nil) as its only sources.
+func newTestManager(t testing.TB, p *toolchaintest.Proxy, d *toolchaintest.DL) *toolchain.Manager {
+	t.Helper()
+	m, err := toolchain.NewManager(t.TempDir(), func(k string) string {
+		if k == "HOME" {
+			return filepath.Join(os.TempDir(), "gomatrix-test-no-home")
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Sources = []string{toolchain.SourceInstalled}
+	m.DLIndex = ""
+	m.SDKDir = t.TempDir()
+	if p != nil {
+		m.Proxies = []toolchain.Proxy{{URL: p.URL}}
+		m.SumDB = p.SumDB
+		m.Sources = append(m.Sources, toolchain.SourceProxy)
+	}
+	if d != nil {
+		m.DLBase = d.URL + "/"
+		m.DLIndex = d.URL + "/index"
+		m.Sources = append(m.Sources, toolchain.SourceDL)
+	}
+	return m
+}
+
+// assertClean fails if anything but whole toolchains is left in the cache:
+// temporary directories, directories without a marker, downloads.
+func assertClean(t testing.TB, m *toolchain.Manager) {
+	t.Helper()
+	entries, _ := os.ReadDir(m.ToolchainsDir())
+	for _, e := range entries {
+		if !toolchain.IsInstalled(filepath.Join(m.ToolchainsDir(), e.Name())) {
+			t.Errorf("left in toolchains/: %s", e.Name())
+		}
+	}
+	dls, _ := os.ReadDir(m.DownloadsDir())
+	for _, e := range dls {
+		t.Errorf("left in downloads/: %s", e.Name())
+	}
+}
+
 // checkInstalled fails unless t is a whole, runnable fake toolchain v.
-func checkInstalled(tb testing.TB, m *Manager, tc Toolchain, v, source string) {
+func checkInstalled(tb testing.TB, m *toolchain.Manager, tc toolchain.Toolchain, v, source string) {
 	tb.Helper()
 	if tc.Error != "" {
 		tb.Fatalf("%s: %s", v, tc.Error)
 	}
-	if tc.Version != v || tc.Source != source || tc.GOROOT != filepath.Join(m.toolchainsDir(), v) {
+	if tc.Version != v || tc.Source != source || tc.GOROOT != filepath.Join(m.ToolchainsDir(), v) {
 		tb.Fatalf("got %+v, want %s from %s in the cache", tc, v, source)
 	}
-	if !isComplete(tc.GOROOT, completeMarker) {
+	if !toolchain.IsInstalled(tc.GOROOT) {
 		tb.Fatalf("%s: no marker", tc.GOROOT)
 	}
-	if source == SourceProxy {
+	if source == toolchain.SourceProxy {
 		// _go.mod restored beside itself, as cmd/go does.
 		for _, f := range []string{"src/go.mod", "src/_go.mod", "src/cmd/go.mod"} {
 			if _, err := os.Stat(filepath.Join(tc.GOROOT, f)); err != nil {
@@ -52,13 +102,13 @@ func checkInstalled(tb testing.TB, m *Manager, tc Toolchain, v, source string) {
 		tb.Errorf("VERSION: mode %v, %v", info.Mode(), err)
 	}
 	cmd := exec.Command(tc.Go(), "version")
-	cmd.Env = Env(tc, m.CacheDir, nil)
+	cmd.Env = toolchain.Env(tc, m.CacheDir, nil)
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "go version "+v+" ") {
 		tb.Errorf("go version: %q, %v", out, err)
 	}
 	cmd = exec.Command(tc.Go(), "env", "GOROOT")
-	cmd.Env = Env(tc, m.CacheDir, nil)
+	cmd.Env = toolchain.Env(tc, m.CacheDir, nil)
 	out, _ = cmd.Output()
 	if got, _ := filepath.EvalSymlinks(strings.TrimSpace(string(out))); got != mustEval(tb, tc.GOROOT) {
 		tb.Errorf("go env GOROOT = %q, want %s", out, tc.GOROOT)
@@ -74,7 +124,7 @@ func mustEval(tb testing.TB, p string) string {
 }
 
 func TestResolveAndEnsureFromProxy(t *testing.T) {
-	p := newFakeProxy(t, "go1.13.1", "go1.13.15", "go1.14.15", "go1.16.15", "go1.26rc1")
+	p := toolchaintest.NewProxy(t, "go1.13.1", "go1.13.15", "go1.14.15", "go1.16.15", "go1.26rc1")
 	m := newTestManager(t, p, nil)
 	var log bytes.Buffer
 	m.Progress = &log
@@ -103,17 +153,17 @@ func TestResolveAndEnsureFromProxy(t *testing.T) {
 	}
 
 	tcs = m.Ensure(ctx, tcs)
-	checkInstalled(t, m, tcs[0], "go1.13.15", SourceProxy)
-	checkInstalled(t, m, tcs[1], "go1.14.15", SourceProxy)
-	checkInstalled(t, m, tcs[2], "go1.16.15", SourceProxy)
-	checkInstalled(t, m, tcs[4], "go1.26rc1", SourceProxy)
+	checkInstalled(t, m, tcs[0], "go1.13.15", toolchain.SourceProxy)
+	checkInstalled(t, m, tcs[1], "go1.14.15", toolchain.SourceProxy)
+	checkInstalled(t, m, tcs[2], "go1.16.15", toolchain.SourceProxy)
+	checkInstalled(t, m, tcs[4], "go1.26rc1", toolchain.SourceProxy)
 	if tcs[3].GOROOT != "" || tcs[3].Error != bad.Error {
 		t.Errorf("Ensure changed the unresolved entry: %+v", tcs[3])
 	}
 	assertClean(t, m)
 
 	// The marker records what vouched for the tree.
-	mk, err := readMarker(tcs[0].GOROOT)
+	mk, err := toolchain.ReadMarker(tcs[0].GOROOT)
 	if err != nil || mk.Verified != "sum.fake" || !strings.HasPrefix(mk.Hash, "h1:") || mk.Source != "proxy" {
 		t.Errorf("marker: %+v, %v", mk, err)
 	}
@@ -126,61 +176,18 @@ func TestResolveAndEnsureFromProxy(t *testing.T) {
 	}
 
 	// Now installed: Resolve says so, and Ensure fetches nothing more.
-	before := p.count(p.zipPath("go1.13.15"))
+	before := p.Count(p.ZipPath("go1.13.15"))
 	again, _ := m.Resolve(ctx, []string{"1.13.15"})
 	if again[0].Source != "cache" || again[0].GOROOT != tcs[0].GOROOT {
 		t.Errorf("after install, Resolve = %+v", again[0])
 	}
-	m.Ensure(ctx, []Toolchain{{Selector: "x", Version: "go1.13.15"}})
-	if p.count(p.zipPath("go1.13.15")) != before {
+	m.Ensure(ctx, []toolchain.Toolchain{{Selector: "x", Version: "go1.13.15"}})
+	if p.Count(p.ZipPath("go1.13.15")) != before {
 		t.Error("Ensure fetched an installed toolchain again")
 	}
 	// The list was fetched once: the cache served the second Resolve.
-	if n := p.count("/golang.org/toolchain/@v/list"); n != 1 {
+	if n := p.Count("/golang.org/toolchain/@v/list"); n != 1 {
 		t.Errorf("list fetched %d times, want 1", n)
-	}
-}
-
-func TestHashMatchesDirhash(t *testing.T) {
-	mod := hostModule("go1.13.15")
-	files := fakeTree("go1.13.15", runtime.GOOS, runtime.GOARCH)
-	data := moduleZip(t, mod, files)
-	zipPath := filepath.Join(t.TempDir(), "x.zip")
-	os.WriteFile(zipPath, data, 0o666)
-	want, err := dirhash.HashZip(zipPath, dirhash.Hash1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, names, err := unzipModule(context.Background(), zipPath, filepath.Join(t.TempDir(), "out"), mod, 3, make(chan struct{}, 2), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != want {
-		t.Errorf("unzipModule hash = %s, dirhash.HashZip = %s", got, want)
-	}
-	if len(names) != len(files) {
-		t.Errorf("unzipModule wrote %d files, want %d", len(names), len(files))
-	}
-}
-
-func TestUnzipRejects(t *testing.T) {
-	mod := hostModule("go1.13.15")
-	tests := []struct {
-		name  string
-		files map[string]string
-		want  string
-	}{
-		{"escape", map[string]string{"../evil": "x"}, "invalid module zip"},
-		{"nested go.mod", map[string]string{"src/go.mod": "module std\n"}, "go.mod file not in module root"},
-		{"collision", map[string]string{"a.go": "x", "A.go": "y"}, "case-insensitive file name collision"},
-	}
-	for _, tt := range tests {
-		zipPath := filepath.Join(t.TempDir(), "x.zip")
-		os.WriteFile(zipPath, moduleZip(t, mod, tt.files), 0o666)
-		_, _, err := unzipModule(context.Background(), zipPath, filepath.Join(t.TempDir(), "out"), mod, 2, nil, nil)
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%s: error %v, want %q", tt.name, err, tt.want)
-		}
 	}
 }
 
@@ -191,121 +198,119 @@ func TestProxyFaults(t *testing.T) {
 	const v = "go1.13.15"
 	tests := []struct {
 		name    string
-		setup   func(t *testing.T, p, p2 *fakeProxy, m *Manager)
+		setup   func(t *testing.T, p, p2 *toolchaintest.Proxy, m *toolchain.Manager)
 		wantErr string // substring of the error line; "" for success
 		hint    string
 	}{
 		{
 			name:    "404",
-			setup:   func(t *testing.T, p, _ *fakeProxy, m *Manager) { p.status[p.zipPath(v)] = 404 },
+			setup:   func(t *testing.T, p, _ *toolchaintest.Proxy, m *toolchain.Manager) { p.SetStatus(p.ZipPath(v), 404) },
 			wantErr: "fetch go1.13.15: proxy: 127.0.0.1:", hint: "does not serve go1.13.15",
 		},
 		{
 			name:    "410",
-			setup:   func(t *testing.T, p, _ *fakeProxy, m *Manager) { p.status[p.zipPath(v)] = 410 },
+			setup:   func(t *testing.T, p, _ *toolchaintest.Proxy, m *toolchain.Manager) { p.SetStatus(p.ZipPath(v), 410) },
 			wantErr: "410 Gone", hint: "does not serve go1.13.15",
 		},
 		{
 			name: "500 stops at a comma",
-			setup: func(t *testing.T, p, p2 *fakeProxy, m *Manager) {
-				p.status[p.zipPath(v)] = 500
-				m.Proxies = []Proxy{{URL: p.srv.URL}, {URL: p2.srv.URL}}
+			setup: func(t *testing.T, p, p2 *toolchaintest.Proxy, m *toolchain.Manager) {
+				p.SetStatus(p.ZipPath(v), 500)
+				m.Proxies = []toolchain.Proxy{{URL: p.URL}, {URL: p2.URL}}
 			},
 			wantErr: "500 Internal Server Error", hint: `fallback proxy with "|"`,
 		},
 		{
 			name: "500 falls through a pipe",
-			setup: func(t *testing.T, p, p2 *fakeProxy, m *Manager) {
-				p.status[p.zipPath(v)] = 500
-				m.Proxies = []Proxy{{URL: p.srv.URL, AnyError: true}, {URL: p2.srv.URL}}
+			setup: func(t *testing.T, p, p2 *toolchaintest.Proxy, m *toolchain.Manager) {
+				p.SetStatus(p.ZipPath(v), 500)
+				m.Proxies = []toolchain.Proxy{{URL: p.URL, AnyError: true}, {URL: p2.URL}}
 			},
 		},
 		{
 			name: "404 falls through a comma",
-			setup: func(t *testing.T, p, p2 *fakeProxy, m *Manager) {
-				p.status[p.zipPath(v)] = 404
-				m.Proxies = []Proxy{{URL: p.srv.URL}, {URL: p2.srv.URL}}
+			setup: func(t *testing.T, p, p2 *toolchaintest.Proxy, m *toolchain.Manager) {
+				p.SetStatus(p.ZipPath(v), 404)
+				m.Proxies = []toolchain.Proxy{{URL: p.URL}, {URL: p2.URL}}
 			},
 		},
 		{
 			name:    "connection cut mid-body",
-			setup:   func(t *testing.T, p, _ *fakeProxy, m *Manager) { p.cutAt[p.zipPath(v)] = 500 },
+			setup:   func(t *testing.T, p, _ *toolchaintest.Proxy, m *toolchain.Manager) { p.CutAfter(p.ZipPath(v), 500) },
 			wantErr: "unexpected EOF", hint: "damaged or truncated",
 		},
 		{
 			name: "truncated zip served whole",
-			setup: func(t *testing.T, p, _ *fakeProxy, m *Manager) {
-				mod := hostModule(v)
-				p.vouched[mod.Version] = p.zips[mod.Version]
-				p.zips[mod.Version] = p.zips[mod.Version][:len(p.zips[mod.Version])*2/3]
+			setup: func(t *testing.T, p, _ *toolchaintest.Proxy, m *toolchain.Manager) {
+				good := p.Zip(v)
+				p.Tamper(v, good[:len(good)*2/3])
 			},
 			wantErr: "invalid module zip", hint: "damaged or truncated",
 		},
 		{
 			name: "tampered zip",
-			setup: func(t *testing.T, p, _ *fakeProxy, m *Manager) {
-				mod := hostModule(v)
-				p.vouched[mod.Version] = p.zips[mod.Version]
-				files := fakeTree(v, runtime.GOOS, runtime.GOARCH)
+			setup: func(t *testing.T, p, _ *toolchaintest.Proxy, m *toolchain.Manager) {
+				files := host.Tree(v)
 				files["bin/go"] = "#!/bin/sh\necho pwned\n"
-				p.zips[mod.Version] = moduleZip(t, mod, files)
+				p.Tamper(v, toolchaintest.ModuleZip(t, host.Module(v), files))
 			},
 			wantErr: "checksum mismatch: downloaded h1:", hint: "SECURITY",
 		},
 		{
 			name: "checksum database down",
-			setup: func(t *testing.T, p, _ *fakeProxy, m *Manager) {
-				p.status["/sumdb/sum.fake/lookup/golang.org/toolchain@"+hostModule(v).Version] = 500
+			setup: func(t *testing.T, p, _ *toolchaintest.Proxy, m *toolchain.Manager) {
+				p.SetStatus("/sumdb/sum.fake/lookup/"+host.Module(v).String(), 500)
 			},
 			wantErr: "checksum database sum.fake:",
 		},
 		{
 			name: "GOSUMDB=off skips verification",
-			setup: func(t *testing.T, p, _ *fakeProxy, m *Manager) {
-				mod := hostModule(v)
-				p.vouched[mod.Version] = []byte("not the zip")
+			setup: func(t *testing.T, p, _ *toolchaintest.Proxy, m *toolchain.Manager) {
+				p.Vouch(v, []byte("not the zip"))
 				m.SumDB = nil
 			},
 		},
 		{
 			name: "GONOSUMDB skips verification",
-			setup: func(t *testing.T, p, _ *fakeProxy, m *Manager) {
-				p.vouched[hostModule(v).Version] = []byte("not the zip")
+			setup: func(t *testing.T, p, _ *toolchaintest.Proxy, m *toolchain.Manager) {
+				p.Vouch(v, []byte("not the zip"))
 				m.NoSumDB = "golang.org/toolchain"
 			},
 		},
 		{
-			name:    "GOPROXY=off",
-			setup:   func(t *testing.T, p, _ *fakeProxy, m *Manager) { m.Proxies = []Proxy{{URL: "off"}} },
+			name: "GOPROXY=off",
+			setup: func(t *testing.T, p, _ *toolchaintest.Proxy, m *toolchain.Manager) {
+				m.Proxies = []toolchain.Proxy{{URL: "off"}}
+			},
 			wantErr: "disabled by GOPROXY=off", hint: "GOPROXY=https://proxy.golang.org",
 		},
 		{
 			name: "proxy unreachable",
-			setup: func(t *testing.T, p, _ *fakeProxy, m *Manager) {
-				dead := newFakeProxy(t)
-				dead.srv.Close()
-				m.Proxies = []Proxy{{URL: dead.srv.URL}}
+			setup: func(t *testing.T, p, _ *toolchaintest.Proxy, m *toolchain.Manager) {
+				dead := toolchaintest.NewProxy(t)
+				dead.Close()
+				m.Proxies = []toolchain.Proxy{{URL: dead.URL}}
 			},
 			wantErr: "connect: connection refused", hint: "check the network",
 		},
 		{
 			name:    "offline",
-			setup:   func(t *testing.T, p, _ *fakeProxy, m *Manager) { m.Offline = true },
+			setup:   func(t *testing.T, p, _ *toolchaintest.Proxy, m *toolchain.Manager) { m.Offline = true },
 			wantErr: "fetch go1.13.15: not installed, and offline", hint: "GOMATRIX_OFFLINE",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := newFakeProxy(t, v)
-			p2 := newFakeProxy(t, v)
-			p2.db = p.db // one checksum database behind both proxies
+			p := toolchaintest.NewProxy(t, v)
+			p2 := toolchaintest.NewProxy(t, v)
+			p2.UseSumDB(p) // one checksum database behind both proxies
 			m := newTestManager(t, p, nil)
 			var log bytes.Buffer
 			m.Progress = &log
-			p.set(func(p *fakeProxy) { tt.setup(t, p, p2, m) })
-			tcs := m.Ensure(context.Background(), []Toolchain{{Selector: "1.13", Version: v}})
+			tt.setup(t, p, p2, m)
+			tcs := m.Ensure(context.Background(), []toolchain.Toolchain{{Selector: "1.13", Version: v}})
 			if tt.wantErr == "" {
-				checkInstalled(t, m, tcs[0], v, SourceProxy)
+				checkInstalled(t, m, tcs[0], v, toolchain.SourceProxy)
 				assertClean(t, m)
 				if m.SumDB == nil || m.NoSumDB != "" {
 					if !strings.Contains(log.String(), "WARNING") || !strings.Contains(log.String(), "not verified") {
@@ -326,7 +331,7 @@ func TestProxyFaults(t *testing.T) {
 				t.Errorf("failed fetch has GOROOT %s", tcs[0].GOROOT)
 			}
 			assertClean(t, m)
-			if _, err := os.Stat(filepath.Join(m.toolchainsDir(), v)); err == nil {
+			if _, err := os.Stat(filepath.Join(m.ToolchainsDir(), v)); err == nil {
 				t.Errorf("failed fetch left %s", v)
 			}
 		})
@@ -337,39 +342,39 @@ func TestProxyFaults(t *testing.T) {
 // after a 500 from a ","-separated first.
 func TestProxyCommaDoesNotFallThrough(t *testing.T) {
 	const v = "go1.14.15"
-	p, p2 := newFakeProxy(t, v), newFakeProxy(t, v)
-	p2.db = p.db
+	p, p2 := toolchaintest.NewProxy(t, v), toolchaintest.NewProxy(t, v)
+	p2.UseSumDB(p)
 	m := newTestManager(t, p, nil)
-	m.Proxies = []Proxy{{URL: p.srv.URL}, {URL: p2.srv.URL}}
-	p.set(func(p *fakeProxy) { p.status[p.zipPath(v)] = 500 })
-	m.Ensure(context.Background(), []Toolchain{{Version: v}})
-	if n := p2.count(p2.zipPath(v)); n != 0 {
+	m.Proxies = []toolchain.Proxy{{URL: p.URL}, {URL: p2.URL}}
+	p.SetStatus(p.ZipPath(v), 500)
+	m.Ensure(context.Background(), []toolchain.Toolchain{{Version: v}})
+	if n := p2.Count(p2.ZipPath(v)); n != 0 {
 		t.Errorf("second proxy asked %d times after a 500 before a comma", n)
 	}
 	m.Proxies[0].AnyError = true
-	tcs := m.Ensure(context.Background(), []Toolchain{{Version: v}})
-	checkInstalled(t, m, tcs[0], v, SourceProxy)
-	if n := p2.count(p2.zipPath(v)); n != 1 {
+	tcs := m.Ensure(context.Background(), []toolchain.Toolchain{{Version: v}})
+	checkInstalled(t, m, tcs[0], v, toolchain.SourceProxy)
+	if n := p2.Count(p2.ZipPath(v)); n != 1 {
 		t.Errorf("second proxy asked %d times after a 500 before a pipe, want 1", n)
 	}
 }
 
 func TestDiskFull(t *testing.T) {
 	const v = "go1.13.15"
-	p := newFakeProxy(t, v)
+	p := toolchaintest.NewProxy(t, v)
 	m := newTestManager(t, p, nil)
-	real := createFile
-	t.Cleanup(func() { createFile = real })
-	createFile = func(name string, perm os.FileMode) (io.WriteCloser, error) {
+	real := *toolchain.CreateFile
+	t.Cleanup(func() { *toolchain.CreateFile = real })
+	*toolchain.CreateFile = func(name string, perm os.FileMode) (io.WriteCloser, error) {
 		f, err := real(name, perm)
 		if err != nil || !strings.HasSuffix(name, "extern.go") {
 			return f, err
 		}
 		return fullFile{f.(*os.File)}, nil
 	}
-	tcs := m.Ensure(context.Background(), []Toolchain{{Version: v}})
+	tcs := m.Ensure(context.Background(), []toolchain.Toolchain{{Version: v}})
 	line, hint, _ := strings.Cut(tcs[0].Error, "\nhint: ")
-	if !strings.Contains(line, "fetch go1.13.15: proxy:") || !strings.Contains(line, errNoSpace.Error()) ||
+	if !strings.Contains(line, "fetch go1.13.15: proxy:") || !strings.Contains(line, toolchain.ErrNoSpace.Error()) ||
 		!strings.Contains(hint, "free disk space") {
 		t.Errorf("error %q", tcs[0].Error)
 	}
@@ -380,28 +385,28 @@ func TestDiskFull(t *testing.T) {
 type fullFile struct{ *os.File }
 
 func (f fullFile) Write(p []byte) (int, error) {
-	return 0, &os.PathError{Op: "write", Path: f.Name(), Err: errNoSpace}
+	return 0, &os.PathError{Op: "write", Path: f.Name(), Err: toolchain.ErrNoSpace}
 }
 
 func TestDL(t *testing.T) {
 	const v = "go1.13.15"
-	d := newFakeDL(t, v, "go1.12.17")
-	tarName := "/" + v + "." + runtime.GOOS + "-" + runtime.GOARCH + ".tar.gz"
+	d := toolchaintest.NewDL(t, v, "go1.12.17")
+	tarName := v + "." + runtime.GOOS + "-" + runtime.GOARCH + ".tar.gz"
 	if runtime.GOOS == "windows" {
 		t.Skip("the fake dl server serves .tar.gz; windows fetches .zip")
 	}
 
 	t.Run("success, after a proxy 404", func(t *testing.T) {
-		p := newFakeProxy(t) // serves nothing
+		p := toolchaintest.NewProxy(t) // serves nothing
 		m := newTestManager(t, p, d)
 		tcs, err := m.Resolve(context.Background(), []string{"1.13", "1.12"})
 		if err != nil || len(tcs) != 2 || tcs[0].Version != v || tcs[1].Version != "go1.12.17" {
 			t.Fatalf("Resolve from the dl index: %+v, %v", tcs, err)
 		}
 		tcs = m.Ensure(context.Background(), tcs)
-		checkInstalled(t, m, tcs[0], v, SourceDL)
-		checkInstalled(t, m, tcs[1], "go1.12.17", SourceDL)
-		mk, _ := readMarker(tcs[0].GOROOT)
+		checkInstalled(t, m, tcs[0], v, toolchain.SourceDL)
+		checkInstalled(t, m, tcs[1], "go1.12.17", toolchain.SourceDL)
+		mk, _ := toolchain.ReadMarker(tcs[0].GOROOT)
 		if !strings.HasPrefix(mk.Hash, "sha256:") || !strings.HasSuffix(mk.Verified, ".sha256") {
 			t.Errorf("marker %+v", mk)
 		}
@@ -409,13 +414,11 @@ func TestDL(t *testing.T) {
 	})
 	t.Run("sha256 mismatch", func(t *testing.T) {
 		m := newTestManager(t, nil, d)
-		d.mu.Lock()
-		good := d.files[tarName+".sha256"]
+		good := d.File(tarName + ".sha256")
 		sum := sha256.Sum256([]byte("something else"))
-		d.files[tarName+".sha256"] = []byte(hex.EncodeToString(sum[:]) + "  " + v + ".tar.gz\n")
-		d.mu.Unlock()
-		defer func() { d.mu.Lock(); d.files[tarName+".sha256"] = good; d.mu.Unlock() }()
-		tcs := m.Ensure(context.Background(), []Toolchain{{Version: v}})
+		d.SetFile(tarName+".sha256", []byte(hex.EncodeToString(sum[:])+"  "+v+".tar.gz\n"))
+		defer d.SetFile(tarName+".sha256", good)
+		tcs := m.Ensure(context.Background(), []toolchain.Toolchain{{Version: v}})
 		line, hint, _ := strings.Cut(tcs[0].Error, "\nhint: ")
 		if !strings.Contains(line, "fetch go1.13.15: dl: 127.0.0.1:") || !strings.Contains(line, "checksum mismatch: downloaded sha256") ||
 			!strings.Contains(hint, "SECURITY") {
@@ -425,12 +428,10 @@ func TestDL(t *testing.T) {
 	})
 	t.Run("archive tampered", func(t *testing.T) {
 		m := newTestManager(t, nil, d)
-		d.mu.Lock()
-		good := d.files[tarName]
-		d.files[tarName] = append(bytes.Clone(good[:len(good)/2]), bytes.Repeat([]byte{0}, len(good)/2)...)
-		d.mu.Unlock()
-		defer func() { d.mu.Lock(); d.files[tarName] = good; d.mu.Unlock() }()
-		tcs := m.Ensure(context.Background(), []Toolchain{{Version: v}})
+		good := d.File(tarName)
+		d.SetFile(tarName, append(bytes.Clone(good[:len(good)/2]), bytes.Repeat([]byte{0}, len(good)/2)...))
+		defer d.SetFile(tarName, good)
+		tcs := m.Ensure(context.Background(), []toolchain.Toolchain{{Version: v}})
 		if !strings.Contains(tcs[0].Error, "checksum mismatch") {
 			t.Errorf("error %q", tcs[0].Error)
 		}
@@ -438,16 +439,16 @@ func TestDL(t *testing.T) {
 	})
 	t.Run("404", func(t *testing.T) {
 		m := newTestManager(t, nil, d)
-		tcs := m.Ensure(context.Background(), []Toolchain{{Version: "go1.11.13"}})
+		tcs := m.Ensure(context.Background(), []toolchain.Toolchain{{Version: "go1.11.13"}})
 		line, hint, _ := strings.Cut(tcs[0].Error, "\nhint: ")
 		if !strings.Contains(line, "fetch go1.11.13: dl: 127.0.0.1:") || !strings.Contains(line, "404") || !strings.Contains(hint, "GOMATRIX_DL_BASE") {
 			t.Errorf("error %q", tcs[0].Error)
 		}
 	})
 	t.Run("both sources fail", func(t *testing.T) {
-		p := newFakeProxy(t)
+		p := toolchaintest.NewProxy(t)
 		m := newTestManager(t, p, d)
-		tcs := m.Ensure(context.Background(), []Toolchain{{Version: "go1.11.13"}})
+		tcs := m.Ensure(context.Background(), []toolchain.Toolchain{{Version: "go1.11.13"}})
 		line, _, _ := strings.Cut(tcs[0].Error, "\nhint: ")
 		if !strings.Contains(line, "proxy: 127.0.0.1:") || !strings.Contains(line, "; dl: 127.0.0.1:") {
 			t.Errorf("error %q, want both sources named", tcs[0].Error)
@@ -459,15 +460,15 @@ func TestDL(t *testing.T) {
 // installed toolchains still resolve, with a note; GOMATRIX_OFFLINE makes
 // no request at all.
 func TestOffline(t *testing.T) {
-	p := newFakeProxy(t, "go1.13.15", "go1.14.15")
+	p := toolchaintest.NewProxy(t, "go1.13.15", "go1.14.15")
 	m := newTestManager(t, p, nil)
 	ctx := context.Background()
 	tcs, _ := m.Resolve(ctx, []string{"1.13"})
 	m.Ensure(ctx, tcs)
 
 	// Two hours later the proxy is gone.
-	m.now = func() time.Time { return time.Now().Add(2 * time.Hour) }
-	p.srv.Close()
+	m.SetNow(func() time.Time { return time.Now().Add(2 * time.Hour) })
+	p.Close()
 	var log bytes.Buffer
 	m.Progress = &log
 	tcs, err := m.Resolve(ctx, []string{"1.13", "1.14", "1.99"})
@@ -485,8 +486,8 @@ func TestOffline(t *testing.T) {
 	}
 
 	// GOMATRIX_OFFLINE: no request, even with the proxy back.
-	p2 := newFakeProxy(t, "go1.13.15", "go1.14.15")
-	m.Proxies = []Proxy{{URL: p2.srv.URL}}
+	p2 := toolchaintest.NewProxy(t, "go1.13.15", "go1.14.15")
+	m.Proxies = []toolchain.Proxy{{URL: p2.URL}}
 	m.Offline = true
 	log.Reset()
 	tcs, _ = m.Resolve(ctx, []string{"1.13", "1.14"})
@@ -497,8 +498,8 @@ func TestOffline(t *testing.T) {
 	if !strings.Contains(log.String(), "note: offline (GOMATRIX_OFFLINE is set)") {
 		t.Errorf("no offline note:\n%s", log.String())
 	}
-	if len(p2.requests) != 0 {
-		t.Errorf("requests while offline: %v", p2.requests)
+	if requests := p2.Requests(); len(requests) != 0 {
+		t.Errorf("requests while offline: %v", requests)
 	}
 
 	// No list cached at all: installed toolchains and exact versions.
@@ -515,23 +516,23 @@ func TestOffline(t *testing.T) {
 // the same toolchain: one download, both succeed.
 func TestConcurrentEnsure(t *testing.T) {
 	const v = "go1.14.15"
-	p := newFakeProxy(t, v)
-	p.set(func(p *fakeProxy) { p.delay = 200 * time.Millisecond })
+	p := toolchaintest.NewProxy(t, v)
+	p.SetDelay(200 * time.Millisecond)
 	m1 := newTestManager(t, p, nil)
 	m2 := newTestManager(t, p, nil)
 	m2.CacheDir = m1.CacheDir
 	var wg sync.WaitGroup
-	results := make([]Toolchain, 2)
-	for i, m := range []*Manager{m1, m2} {
+	results := make([]toolchain.Toolchain, 2)
+	for i, m := range []*toolchain.Manager{m1, m2} {
 		wg.Go(func() {
-			results[i] = m.Ensure(context.Background(), []Toolchain{{Version: v}})[0]
+			results[i] = m.Ensure(context.Background(), []toolchain.Toolchain{{Version: v}})[0]
 		})
 	}
 	wg.Wait()
 	for _, tc := range results {
 		checkInstalled(t, m1, tc, v, tc.Source)
 	}
-	if n := p.count(p.zipPath(v)); n != 1 {
+	if n := p.Count(p.ZipPath(v)); n != 1 {
 		t.Errorf("zip downloaded %d times, want 1", n)
 	}
 	if results[0].Source == results[1].Source {
@@ -546,13 +547,13 @@ func TestConcurrentProcesses(t *testing.T) {
 		t.Skip("needs sh and processes")
 	}
 	const v = "go1.16.15"
-	p := newFakeProxy(t, v)
-	p.set(func(p *fakeProxy) { p.delay = 300 * time.Millisecond })
-	cache := t.TempDir()
+	env := toolchaintest.New(t, toolchaintest.Fake{Releases: []string{v}})
+	p := env.Proxy
+	p.SetDelay(300 * time.Millisecond)
 	var cmds []*exec.Cmd
 	var outs []*bytes.Buffer
 	for range 2 {
-		cmd := helperCommand(t, p, cache, v)
+		cmd := helperCommand(t, env, v)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
@@ -565,7 +566,7 @@ func TestConcurrentProcesses(t *testing.T) {
 			t.Errorf("helper %d: %v\n%s", i, err, outs[i])
 		}
 	}
-	if n := p.count(p.zipPath(v)); n != 1 {
+	if n := p.Count(p.ZipPath(v)); n != 1 {
 		t.Errorf("zip downloaded %d times by two processes, want 1", n)
 	}
 	both := outs[0].String() + outs[1].String()
@@ -581,11 +582,10 @@ func TestKilledMidDownload(t *testing.T) {
 		t.Skip("needs processes and SIGKILL")
 	}
 	const v = "go1.13.15"
-	p := newFakeProxy(t, v)
-	stall := make(chan struct{})
-	p.set(func(p *fakeProxy) { p.stall = stall })
-	cache := t.TempDir()
-	cmd := helperCommand(t, p, cache, v)
+	env := toolchaintest.New(t, toolchaintest.Fake{Releases: []string{v}})
+	p := env.Proxy
+	release := p.Stall()
+	cmd := helperCommand(t, env, v)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -594,7 +594,7 @@ func TestKilledMidDownload(t *testing.T) {
 	// Wait until half the zip is on disk.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		matches, _ := filepath.Glob(filepath.Join(cache, "downloads", v+"-*"))
+		matches, _ := filepath.Glob(filepath.Join(env.Cache, "downloads", v+"-*"))
 		if len(matches) > 0 {
 			if info, err := os.Stat(matches[0]); err == nil && info.Size() > 0 {
 				break
@@ -607,18 +607,17 @@ func TestKilledMidDownload(t *testing.T) {
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
-	close(stall)
-	p.set(func(p *fakeProxy) { p.stall = nil })
+	release()
 
 	m := newTestManager(t, p, nil)
-	m.CacheDir = cache
+	m.CacheDir = env.Cache
 	if tcs, _ := m.Resolve(context.Background(), []string{v}); tcs[0].GOROOT != "" {
 		t.Fatalf("killed download counts as installed: %+v", tcs[0])
 	}
-	tcs := m.Ensure(context.Background(), []Toolchain{{Version: v}})
-	checkInstalled(t, m, tcs[0], v, SourceProxy)
+	tcs := m.Ensure(context.Background(), []toolchain.Toolchain{{Version: v}})
+	checkInstalled(t, m, tcs[0], v, toolchain.SourceProxy)
 	assertClean(t, m)
-	if n := p.count(p.zipPath(v)); n != 2 {
+	if n := p.Count(p.ZipPath(v)); n != 2 {
 		t.Errorf("zip requested %d times, want 2 (killed, then again)", n)
 	}
 }
@@ -628,12 +627,12 @@ func TestKilledMidDownload(t *testing.T) {
 // used, and is cleaned up by the next fetch.
 func TestInterruptedInstall(t *testing.T) {
 	const v = "go1.13.15"
-	p := newFakeProxy(t, v)
+	p := toolchaintest.NewProxy(t, v)
 	m := newTestManager(t, p, nil)
-	half := filepath.Join(m.toolchainsDir(), v)
-	tmp := filepath.Join(m.toolchainsDir(), ".tmp-"+v+"-123456")
-	partial := filepath.Join(m.downloadsDir(), v+"-proxy-abcdef.zip")
-	for _, dir := range []string{filepath.Join(half, "bin"), filepath.Join(tmp, "bin"), m.downloadsDir()} {
+	half := filepath.Join(m.ToolchainsDir(), v)
+	tmp := filepath.Join(m.ToolchainsDir(), ".tmp-"+v+"-123456")
+	partial := filepath.Join(m.DownloadsDir(), v+"-proxy-abcdef.zip")
+	for _, dir := range []string{filepath.Join(half, "bin"), filepath.Join(tmp, "bin"), m.DownloadsDir()} {
 		os.MkdirAll(dir, 0o777)
 	}
 	os.WriteFile(filepath.Join(half, "bin", "go"), []byte("#!/bin/sh\necho half\n"), 0o755)
@@ -648,7 +647,7 @@ func TestInterruptedInstall(t *testing.T) {
 		t.Errorf("List shows %+v", list)
 	}
 	tcs = m.Ensure(context.Background(), tcs)
-	checkInstalled(t, m, tcs[0], v, SourceProxy)
+	checkInstalled(t, m, tcs[0], v, toolchain.SourceProxy)
 	assertClean(t, m)
 	for _, f := range []string{tmp, partial} {
 		if _, err := os.Stat(f); err == nil {
@@ -661,28 +660,28 @@ func TestSDKReuse(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("fake go is a shell script")
 	}
-	p := newFakeProxy(t, "go1.13.15", "go1.14.15")
+	p := toolchaintest.NewProxy(t, "go1.13.15", "go1.14.15")
 	m := newTestManager(t, p, nil)
 	for _, v := range []string{"go1.13.15", "go1.14.15"} {
 		dir := filepath.Join(m.SDKDir, v, "bin")
 		os.MkdirAll(dir, 0o777)
-		os.WriteFile(filepath.Join(dir, "go"), []byte(fakeGo(v, runtime.GOOS, runtime.GOARCH)), 0o755)
+		os.WriteFile(filepath.Join(dir, "go"), []byte(host.Tree(v)["bin/go"]), 0o755)
 	}
 	// Only go1.13.15 finished unpacking.
-	os.WriteFile(filepath.Join(m.SDKDir, "go1.13.15", sdkMarker), nil, 0o644)
+	os.WriteFile(filepath.Join(m.SDKDir, "go1.13.15", toolchain.SDKMarker), nil, 0o644)
 	tcs, _ := m.Resolve(context.Background(), []string{"1.13", "1.14"})
 	if tcs[0].Source != "sdk" || tcs[0].GOROOT != filepath.Join(m.SDKDir, "go1.13.15") {
 		t.Errorf("sdk toolchain not reused: %+v", tcs[0])
 	}
 	if tcs[1].GOROOT != "" {
-		t.Errorf("sdk toolchain without %s used: %+v", sdkMarker, tcs[1])
+		t.Errorf("sdk toolchain without %s used: %+v", toolchain.SDKMarker, tcs[1])
 	}
 	list, _ := m.List(false)
 	if len(list) != 1 || list[0].Source != "sdk" {
 		t.Errorf("List = %+v", list)
 	}
 	// Without "installed" among the sources, ~/sdk is not looked at.
-	m.Sources = []string{SourceProxy}
+	m.Sources = []string{toolchain.SourceProxy}
 	tcs, _ = m.Resolve(context.Background(), []string{"1.13"})
 	if tcs[0].GOROOT != "" {
 		t.Errorf("sdk used without the installed source: %+v", tcs[0])
@@ -690,16 +689,16 @@ func TestSDKReuse(t *testing.T) {
 }
 
 func TestPrune(t *testing.T) {
-	p := newFakeProxy(t, "go1.13.15", "go1.14.15", "go1.16.15")
+	p := toolchaintest.NewProxy(t, "go1.13.15", "go1.14.15", "go1.16.15")
 	m := newTestManager(t, p, nil)
 	ctx := context.Background()
 	tcs, _ := m.Resolve(ctx, []string{"all"})
 	m.Ensure(ctx, tcs)
 	for _, v := range []string{"go1.13.15", "go1.14.15", "go1.16.15"} {
-		os.MkdirAll(m.gocacheDir(v), 0o777)
-		os.WriteFile(filepath.Join(m.gocacheDir(v), "x"), make([]byte, 1000), 0o644)
+		os.MkdirAll(m.GocacheDir(v), 0o777)
+		os.WriteFile(filepath.Join(m.GocacheDir(v), "x"), make([]byte, 1000), 0o644)
 	}
-	os.MkdirAll(filepath.Join(m.toolchainsDir(), ".tmp-go1.22.0-999"), 0o777)
+	os.MkdirAll(filepath.Join(m.ToolchainsDir(), ".tmp-go1.22.0-999"), 0o777)
 	keep := func(v string) bool { return v == "go1.14.15" }
 
 	dry, err := m.Prune(ctx, keep, true)
@@ -719,11 +718,11 @@ func TestPrune(t *testing.T) {
 		t.Errorf("after prune: %+v", list)
 	}
 	for _, v := range []string{"go1.13.15", "go1.16.15"} {
-		if _, err := os.Stat(m.gocacheDir(v)); err == nil {
+		if _, err := os.Stat(m.GocacheDir(v)); err == nil {
 			t.Errorf("build cache of %s kept", v)
 		}
 	}
-	if _, err := os.Stat(m.gocacheDir("go1.14.15")); err != nil {
+	if _, err := os.Stat(m.GocacheDir("go1.14.15")); err != nil {
 		t.Errorf("build cache of kept go1.14.15 removed")
 	}
 	assertClean(t, m)
@@ -732,28 +731,10 @@ func TestPrune(t *testing.T) {
 	}
 }
 
-func TestProgressTTY(t *testing.T) {
-	var buf bytes.Buffer
-	p := newProgress(&buf, true)
-	b := p.start("go1.13.15", "proxy.golang.org", 1000)
-	b.add(500)
-	p.mu.Lock()
-	p.clearLocked()
-	p.drawLocked()
-	p.mu.Unlock()
-	b.end(1000, nil)
-	out := buf.String()
-	for _, want := range []string{"go1.13.15  download [============>           ]  50%  0.0/0.0 MB", "\x1b[1A\x1b[J", "fetch go1.13.15: done from proxy.golang.org, 0.0 MB in"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("TTY progress lacks %q:\n%q", want, out)
-		}
-	}
-}
-
 // TestDLWindowsZip fetches a windows release, which dl serves as a .zip.
 func TestDLWindowsZip(t *testing.T) {
 	const v = "go1.13.15"
-	files := fakeTree(v, "windows", "amd64")
+	files := toolchaintest.Fake{GOOS: "windows", GOARCH: "amd64"}.Tree(v)
 	files["bin/go.exe"] = files["bin/go"]
 	delete(files, "bin/go")
 	var buf bytes.Buffer
@@ -763,14 +744,14 @@ func TestDLWindowsZip(t *testing.T) {
 		io.WriteString(w, body)
 	}
 	zw.Close()
-	d := newFakeDL(t)
+	d := toolchaintest.NewDL(t)
 	sum := sha256.Sum256(buf.Bytes())
-	d.files["/"+v+".windows-amd64.zip"] = buf.Bytes()
-	d.files["/"+v+".windows-amd64.zip.sha256"] = []byte(hex.EncodeToString(sum[:]))
+	d.SetFile(v+".windows-amd64.zip", buf.Bytes())
+	d.SetFile(v+".windows-amd64.zip.sha256", []byte(hex.EncodeToString(sum[:])))
 	m := newTestManager(t, nil, d)
 	m.GOOS, m.GOARCH = "windows", "amd64"
-	tc := m.Ensure(context.Background(), []Toolchain{{Version: v}})[0]
-	if tc.Error != "" || tc.Source != SourceDL {
+	tc := m.Ensure(context.Background(), []toolchain.Toolchain{{Version: v}})[0]
+	if tc.Error != "" || tc.Source != toolchain.SourceDL {
 		t.Fatalf("windows zip: %+v", tc)
 	}
 	data, err := os.ReadFile(filepath.Join(tc.GOROOT, "src", "go.mod"))
@@ -780,11 +761,9 @@ func TestDLWindowsZip(t *testing.T) {
 	assertClean(t, m)
 
 	// A tampered zip is refused.
-	d.mu.Lock()
-	d.files["/go1.14.15.windows-amd64.zip"] = buf.Bytes()
-	d.files["/go1.14.15.windows-amd64.zip.sha256"] = []byte(strings.Repeat("ab", 32) + "\n")
-	d.mu.Unlock()
-	tc = m.Ensure(context.Background(), []Toolchain{{Version: "go1.14.15"}})[0]
+	d.SetFile("go1.14.15.windows-amd64.zip", buf.Bytes())
+	d.SetFile("go1.14.15.windows-amd64.zip.sha256", []byte(strings.Repeat("ab", 32)+"\n"))
+	tc = m.Ensure(context.Background(), []toolchain.Toolchain{{Version: "go1.14.15"}})[0]
 	if !strings.Contains(tc.Error, "checksum mismatch: downloaded sha256:") {
 		t.Errorf("tampered windows zip: %+v", tc)
 	}

@@ -31,35 +31,10 @@ func (m *Manager) fetchProxy(ctx context.Context, v, tmp string, prog *progress,
 	// The checksum database is asked while the zip downloads, once a
 	// proxy has answered 200; fetchProxy waits for that lookup before it
 	// returns, so nothing writes to the cache after it.
-	sumc := make(chan sumResult, 1)
-	lookup := func() {}
-	switch {
-	case m.SumDB == nil:
-		res.marker.Verified = "none (GOSUMDB=off)"
-		prog.notef("WARNING: GOSUMDB=off: %s is not verified against the checksum database", v)
-	case module.MatchPrefixPatterns(m.NoSumDB, mod.Path):
-		res.marker.Verified = "none (GONOSUMDB/GOPRIVATE matches " + mod.Path + ")"
-		prog.notef("WARNING: GONOSUMDB or GOPRIVATE matches %s: %s is not verified against the checksum database", mod.Path, v)
-	default:
-		res.marker.Verified = m.SumDB.Name
-		var wg sync.WaitGroup
-		defer wg.Wait()
-		var once sync.Once
-		lookup = func() {
-			once.Do(func() {
-				wg.Go(func() {
-					h, err := db.lookup(mod.Path, mod.Version)
-					sumc <- sumResult{h, err}
-				})
-			})
-		}
-	}
+	sumc, lookup, wait := m.sumLookup(mod, v, prog, db, &res.marker)
+	defer wait()
 
-	escPath, err := module.EscapePath(mod.Path)
-	if err != nil {
-		return res, err
-	}
-	escVer, err := module.EscapeVersion(mod.Version)
+	zipURL, err := moduleZipURL(mod)
 	if err != nil {
 		return res, err
 	}
@@ -69,9 +44,66 @@ func (m *Manager) fetchProxy(ctx context.Context, v, tmp string, prog *progress,
 	zipPath := filepath.Join(m.downloadsDir(), v+"-proxy-"+randomSuffix()+".zip")
 	defer os.Remove(zipPath)
 
+	b, err := m.downloadZip(ctx, v, zipURL, zipPath, prog, lookup, &res)
+	if err != nil {
+		return res, err
+	}
+	err = m.verifyAndExtract(ctx, mod, zipPath, tmp, b, sumc, &res)
+	b.end(res.size, err)
+	return res, err
+}
+
+// sumLookup notes in mk how release v (module mod) is verified, and
+// returns where the checksum database's answer arrives, lookup, which
+// asks it (the first call only; none when verification is off), and
+// wait, which waits for the lookup to end.
+func (m *Manager) sumLookup(mod module.Version, v string, prog *progress, db *checksumDB, mk *marker) (sumc chan sumResult, lookup, wait func()) {
+	sumc = make(chan sumResult, 1)
+	switch {
+	case m.SumDB == nil:
+		mk.Verified = "none (GOSUMDB=off)"
+		prog.notef("WARNING: GOSUMDB=off: %s is not verified against the checksum database", v)
+		return sumc, func() {}, func() {}
+	case module.MatchPrefixPatterns(m.NoSumDB, mod.Path):
+		mk.Verified = "none (GONOSUMDB/GOPRIVATE matches " + mod.Path + ")"
+		prog.notef("WARNING: GONOSUMDB or GOPRIVATE matches %s: %s is not verified against the checksum database", mod.Path, v)
+		return sumc, func() {}, func() {}
+	}
+	mk.Verified = m.SumDB.Name
+	var wg sync.WaitGroup
+	var once sync.Once
+	lookup = func() {
+		once.Do(func() {
+			wg.Go(func() {
+				h, err := db.lookup(mod.Path, mod.Version)
+				sumc <- sumResult{h, err}
+			})
+		})
+	}
+	return sumc, lookup, wg.Wait
+}
+
+// moduleZipURL is the path of mod's zip under a proxy's URL.
+func moduleZipURL(mod module.Version) (string, error) {
+	escPath, err := module.EscapePath(mod.Path)
+	if err != nil {
+		return "", err
+	}
+	escVer, err := module.EscapeVersion(mod.Version)
+	if err != nil {
+		return "", err
+	}
+	return "/" + escPath + "/@v/" + escVer + ".zip", nil
+}
+
+// downloadZip downloads release v's module zip (zipURL, under each
+// proxy's URL in turn) to zipPath, calling lookup once a proxy answers,
+// and records its size and URL in res. It returns the download's
+// progress bar, which the caller ends.
+func (m *Manager) downloadZip(ctx context.Context, v, zipURL, zipPath string, prog *progress, lookup func(), res *fetchResult) (*bar, error) {
 	var b *bar
-	_, err = m.viaProxies(func(p Proxy) error {
-		url := p.URL + "/" + escPath + "/@v/" + escVer + ".zip"
+	_, err := m.viaProxies(func(p Proxy) error {
+		url := p.URL + zipURL
 		resp, err := m.get(ctx, url)
 		if err != nil {
 			return err
@@ -87,12 +119,7 @@ func (m *Manager) fetchProxy(ctx context.Context, v, tmp string, prog *progress,
 		res.size, res.marker.URL = n, url
 		return nil
 	})
-	if err != nil {
-		return res, err
-	}
-	err = m.verifyAndExtract(ctx, mod, zipPath, tmp, b, sumc, &res)
-	b.end(res.size, err)
-	return res, err
+	return b, err
 }
 
 // A sumResult is the checksum database's answer for one module.

@@ -54,33 +54,56 @@ func unzipModule(ctx context.Context, zipPath, dir string, m module.Version, wor
 	defer z.Close()
 
 	prefix := m.Path + "@" + m.Version + "/"
+	dirs, total := zipDirs(z.File, prefix, dir)
+	for _, d := range dirs {
+		if err := os.MkdirAll(d, 0o777); err != nil {
+			return "", nil, err
+		}
+	}
+	b.setPhase("extract", total)
+	x := &extraction{zfs: z.File, order: largestFirst(z.File), prefix: prefix, dir: dir, slots: slots, b: b,
+		sums: make([][sha256.Size]byte, len(z.File))}
+	if err := x.run(ctx, workers); err != nil {
+		return "", nil, err
+	}
+	names, files := entryNames(z.File, prefix)
+	h1, err = hash1(names, x.sums)
+	return h1, files, err
+}
+
+// entryName is the name of zf relative to the module root (prefix
+// stripped: CheckZip made sure of it) and whether it is a directory.
+func entryName(zf *zip.File, prefix string) (name string, isDir bool) {
+	name = strings.TrimPrefix(zf.Name, prefix)
+	return name, name == "" || strings.HasSuffix(name, "/")
+}
+
+// zipDirs returns, sorted, the directories under dir that extracting
+// zfs needs (dir among them), and the size of zfs inflated.
+func zipDirs(zfs []*zip.File, prefix, dir string) ([]string, int64) {
 	dirs := map[string]bool{dir: true}
 	var total int64
-	for _, zf := range z.File {
+	for _, zf := range zfs {
 		total += int64(zf.UncompressedSize64)
-		name := strings.TrimPrefix(zf.Name, prefix) // CheckZip made sure of the prefix
-		if name == "" || strings.HasSuffix(name, "/") {
+		name, isDir := entryName(zf, prefix)
+		if isDir {
 			dirs[filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(name, "/")))] = true
 			continue
 		}
 		dirs[filepath.Dir(filepath.Join(dir, filepath.FromSlash(name)))] = true
 	}
-	for _, d := range slices.Sorted(maps.Keys(dirs)) {
-		if err := os.MkdirAll(d, 0o777); err != nil {
-			return "", nil, err
-		}
-	}
+	return slices.Sorted(maps.Keys(dirs)), total
+}
 
-	b.setPhase("extract", total)
-
-	// Largest files first, so no worker is left inflating bin/go alone
-	// at the end.
-	order := make([]int, len(z.File))
+// largestFirst returns the indexes of zfs, largest file first, so no
+// worker is left inflating bin/go alone at the end.
+func largestFirst(zfs []*zip.File) []int {
+	order := make([]int, len(zfs))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
-		sa, sb := z.File[a].UncompressedSize64, z.File[b].UncompressedSize64
+		sa, sb := zfs[a].UncompressedSize64, zfs[b].UncompressedSize64
 		switch {
 		case sa > sb:
 			return -1
@@ -89,70 +112,88 @@ func unzipModule(ctx context.Context, zipPath, dir string, m module.Version, wor
 		}
 		return 0
 	})
+	return order
+}
 
-	sums := make([][sha256.Size]byte, len(z.File))
-	var (
-		next     atomic.Int64
-		failed   atomic.Bool
-		errOnce  sync.Once
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	fail := func(err error) {
-		errOnce.Do(func() { firstErr = err })
-		failed.Store(true)
-	}
-	workers = max(1, min(workers, len(order)))
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, 256<<10)
-			for !failed.Load() {
-				k := int(next.Add(1) - 1)
-				if k >= len(order) {
-					return
-				}
-				if ctx.Err() != nil {
-					fail(ctx.Err())
-					return
-				}
-				i := order[k]
-				zf := z.File[i]
-				name := strings.TrimPrefix(zf.Name, prefix)
-				if slots != nil {
-					slots <- struct{}{}
-				}
-				var err error
-				if name == "" || strings.HasSuffix(name, "/") {
-					err = hashEntry(zf, &sums[i])
-				} else {
-					err = extractEntry(zf, filepath.Join(dir, filepath.FromSlash(name)), modeFor(name), buf, &sums[i], b)
-				}
-				if slots != nil {
-					<-slots
-				}
-				if err != nil {
-					fail(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return "", nil, firstErr
-	}
-
-	names := make([]string, len(z.File))
-	for i, zf := range z.File {
+// entryNames returns the names of the entries of zfs as the zip has
+// them, and those of its files relative to the module root.
+func entryNames(zfs []*zip.File, prefix string) (names, files []string) {
+	names = make([]string, len(zfs))
+	for i, zf := range zfs {
 		names[i] = zf.Name
-		if name := strings.TrimPrefix(zf.Name, prefix); name != "" && !strings.HasSuffix(name, "/") {
+		if name, isDir := entryName(zf, prefix); !isDir {
 			files = append(files, name)
 		}
 	}
-	h1, err = hash1(names, sums)
-	return h1, files, err
+	return names, files
+}
+
+// An extraction is the entries of one module zip being written into dir
+// by several workers, each taking the next entry in order; the first
+// error stops them all.
+type extraction struct {
+	zfs         []*zip.File
+	order       []int // of zfs, as taken
+	prefix, dir string
+	slots       chan struct{} // see unzipModule; nil for no bound
+	b           *bar
+	sums        [][sha256.Size]byte // of each entry of zfs, as written
+
+	next    atomic.Int64 // of order, the next entry to take
+	failed  atomic.Bool
+	errOnce sync.Once
+	err     error // the first error
+}
+
+// run extracts every entry with up to workers workers.
+func (x *extraction) run(ctx context.Context, workers int) error {
+	var wg sync.WaitGroup
+	for range max(1, min(workers, len(x.order))) {
+		wg.Go(func() { x.work(ctx) })
+	}
+	wg.Wait()
+	return x.err
+}
+
+// fail records err, if it is the first, and stops the workers.
+func (x *extraction) fail(err error) {
+	x.errOnce.Do(func() { x.err = err })
+	x.failed.Store(true)
+}
+
+// work extracts the next entry not taken, until none is left or an
+// extraction failed.
+func (x *extraction) work(ctx context.Context) {
+	buf := make([]byte, 256<<10)
+	for !x.failed.Load() {
+		k := int(x.next.Add(1) - 1)
+		if k >= len(x.order) {
+			return
+		}
+		if ctx.Err() != nil {
+			x.fail(ctx.Err())
+			return
+		}
+		if err := x.entry(x.order[k], buf); err != nil {
+			x.fail(err)
+			return
+		}
+	}
+}
+
+// entry writes file i of the zip, or hashes it when it is a directory,
+// holding a slot.
+func (x *extraction) entry(i int, buf []byte) error {
+	zf := x.zfs[i]
+	name, isDir := entryName(zf, x.prefix)
+	if x.slots != nil {
+		x.slots <- struct{}{}
+		defer func() { <-x.slots }()
+	}
+	if isDir {
+		return hashEntry(zf, &x.sums[i])
+	}
+	return extractEntry(zf, filepath.Join(x.dir, filepath.FromSlash(name)), modeFor(name), buf, &x.sums[i], x.b)
 }
 
 // createFile creates the new file name for writing. It is a variable so

@@ -1,0 +1,31 @@
+package build
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"gomatrix/runner/internal/matrix"
+	"gomatrix/runner/internal/toolchain"
+)
+
+func TestBuildArgs(t *testing.T) {
+	tc := toolchain.Toolchain{GOROOT: filepath.FromSlash("/sdk/go1.26.8")}
+	goCmd := tc.Go()
+	tests := []struct {
+		procs int
+		tags  []string
+		want  []string
+	}{
+		{0, nil, []string{goCmd, "build", "-o", "out.tmp", "."}},
+		{2, nil, []string{goCmd, "build", "-p", "2", "-o", "out.tmp", "."}},
+		{0, []string{"a", "b"}, []string{goCmd, "build", "-tags", "a,b", "-o", "out.tmp", "."}},
+		{1, []string{"a"}, []string{goCmd, "build", "-p", "1", "-tags", "a", "-o", "out.tmp", "."}},
+	}
+	for _, tt := range tests {
+		r := Request{Case: &matrix.Case{Tags: tt.tags}, Toolchain: tc}
+		if got := buildArgs(r, tt.procs, "out.tmp"); !slices.Equal(got, tt.want) {
+			t.Errorf("buildArgs(procs=%d, tags=%q) = %q, want %q", tt.procs, tt.tags, got, tt.want)
+		}
+	}
+}

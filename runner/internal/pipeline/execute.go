@@ -1,0 +1,209 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"gomatrix/runner/internal/build"
+	"gomatrix/runner/internal/claim"
+	"gomatrix/runner/internal/matrix"
+	"gomatrix/runner/internal/progress"
+	"gomatrix/runner/internal/results"
+	"gomatrix/runner/internal/toolchain"
+)
+
+// ExecOptions say how to execute a prepared run.
+type ExecOptions struct {
+	SchedulerOptions
+	// Reporter is told what the run does (progress.New); required.
+	Reporter progress.Reporter
+	// Checkpoint, when set, is called with the results so far at most
+	// every CheckpointEvery (default 2s) as cells finish, so that a run
+	// killed outright still leaves them.
+	Checkpoint      func(*results.Results)
+	CheckpointEvery time.Duration
+}
+
+// Execute fetches the toolchains r's cells need, builds and runs the
+// cells, and returns the results: complete, or, when ctx is cancelled,
+// those of the cells that finished, marked incomplete, with ctx's error.
+// Toolchains that could not be had are added to r.Problems and their
+// cells are skip. Reporter.Finish has been called when it returns
+// results.
+func (r *Run) Execute(ctx context.Context, o ExecOptions) (*results.Results, error) {
+	if err := r.fetch(ctx, o.Reporter); err != nil {
+		return nil, err
+	}
+	res := r.newResults()
+	o.Reporter.RunStarted(r.Cells)
+	s := r.env.NewScheduler(o.SchedulerOptions)
+	s.MatrixDir = r.Matrix.Dir
+	s.RebuildForExperiments = r.Matrix.GOEXPERIMENTRebuild
+	col := newCollector(r.Cells, res, o)
+	s.CellStarted, s.CellDone, s.BuildDone = o.Reporter.CellStarted, col.cellDone, col.buildDone
+	start := time.Now()
+	out, runErr := s.Run(ctx, r.Cells)
+	res.Stats.WallMS = ms(time.Since(start))
+	r.finish(res, out, runErr == nil)
+	o.Reporter.Finish(res)
+	return res, runErr
+}
+
+// newResults returns the results of r before any cell has run.
+func (r *Run) newResults() *results.Results {
+	return &results.Results{
+		Schema:     results.SchemaVersion,
+		Runner:     Version,
+		Started:    time.Now().UTC().Truncate(time.Second),
+		Host:       results.Host{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPUs: runtime.NumCPU()},
+		Matrix:     MatrixInfo(r.Matrix, r.Cases, r.only),
+		MatrixHash: r.MatrixHash,
+		SourceHash: r.SourceHash,
+		Shard:      r.Shard,
+		Toolchains: r.Toolchains,
+	}
+}
+
+// finish completes res with the cells, their counts and the claims.
+func (r *Run) finish(res *results.Results, out []*results.Cell, complete bool) {
+	res.Cells = collect(out)
+	for _, c := range res.Cells {
+		if c.Cached {
+			res.Stats.Cached++
+		} else {
+			res.Stats.Runs += c.Runs
+		}
+	}
+	res.Claims = claim.Evaluate(r.Matrix.Claims, res.Cells)
+	res.Finished = time.Now().UTC().Truncate(time.Second)
+	res.Complete = complete
+}
+
+// fetch installs the toolchains the cells need and points the cells at
+// them; the cells of a toolchain that could not be had become skip, with
+// why.
+func (r *Run) fetch(ctx context.Context, rep progress.Reporter) error {
+	need := r.toFetch()
+	if len(need) == 0 {
+		return nil
+	}
+	rep.FetchStarted(need)
+	got := map[string]toolchain.Toolchain{}
+	for _, t := range r.Manager.Ensure(ctx, need) {
+		rep.ToolchainFetched(t)
+		got[t.Version] = t
+		if t.Error != "" {
+			r.Problems = append(r.Problems, t.Selector+": "+t.Error)
+		}
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted while fetching toolchains; nothing was run: %w", ctx.Err())
+	}
+	for i, t := range r.Toolchains {
+		if g, ok := got[t.Version]; ok && t.GOROOT == "" {
+			g.Selector = t.Selector
+			r.Toolchains[i] = g
+		}
+	}
+	for _, c := range r.Cells {
+		useFetched(c, got)
+	}
+	return nil
+}
+
+// toFetch lists the toolchains that cells to run need and that are not
+// installed, once each.
+func (r *Run) toFetch() []toolchain.Toolchain {
+	var need []toolchain.Toolchain
+	seen := map[string]bool{}
+	for _, c := range r.Cells {
+		if c.Skip == "" && c.Toolchain.GOROOT == "" && !seen[c.Toolchain.Version] {
+			seen[c.Toolchain.Version] = true
+			need = append(need, c.Toolchain)
+		}
+	}
+	return need
+}
+
+// useFetched points c at its fetched toolchain, or skips it with why.
+func useFetched(c *matrix.Cell, got map[string]toolchain.Toolchain) {
+	g, ok := got[c.Toolchain.Version]
+	if !ok || c.Toolchain.GOROOT != "" {
+		return
+	}
+	sel := c.Toolchain.Selector
+	c.Toolchain = g
+	c.Toolchain.Selector = sel
+	if g.Error != "" && c.Skip == "" {
+		c.Skip = "toolchain unavailable: " + firstLine(g.Error)
+	}
+}
+
+// A collector gathers what the scheduler reports: build statistics and
+// finished cells, checkpointed as they come.
+type collector struct {
+	mu        sync.Mutex
+	res       *results.Results
+	done      []*results.Cell
+	index     map[*matrix.Cell]int
+	o         ExecOptions
+	lastWrite time.Time
+}
+
+func newCollector(cells []*matrix.Cell, res *results.Results, o ExecOptions) *collector {
+	c := &collector{res: res, done: make([]*results.Cell, len(cells)), index: make(map[*matrix.Cell]int, len(cells)), o: o, lastWrite: time.Now()}
+	for i, cell := range cells {
+		c.index[cell] = i
+	}
+	if c.o.CheckpointEvery <= 0 {
+		c.o.CheckpointEvery = 2 * time.Second
+	}
+	return c
+}
+
+func (c *collector) cellDone(cell *matrix.Cell, r *results.Cell) {
+	c.o.Reporter.CellDone(cell, r)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.done[c.index[cell]] = r
+	if c.o.Checkpoint != nil && time.Since(c.lastWrite) > c.o.CheckpointEvery {
+		c.lastWrite = time.Now()
+		c.res.Cells = collect(c.done)
+		c.o.Checkpoint(c.res)
+	}
+}
+
+func (c *collector) buildDone(req build.Request, b build.Result) {
+	c.o.Reporter.BuildDone(req, b)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := &c.res.Stats
+	st.Builds++
+	if b.Cached {
+		st.Reused++
+	}
+	st.BuildMS += ms(b.Duration)
+	st.BuildCPUMS += ms(b.CPU)
+}
+
+// collect returns the finished cells, in matrix order.
+func collect(cells []*results.Cell) []results.Cell {
+	var out []results.Cell
+	for _, r := range cells {
+		if r != nil {
+			out = append(out, *r)
+		}
+	}
+	return out
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}

@@ -1,0 +1,101 @@
+package scheduler
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"gomatrix/runner/internal/build"
+	"gomatrix/runner/internal/matrix"
+	"gomatrix/runner/internal/toolchain"
+)
+
+// reproduce is a shell command that builds and runs the cell by hand:
+// the same clean environment, the same go line, the same settings.
+func (s *Scheduler) reproduce(c *matrix.Cell, b build.Result) string {
+	bin := "/tmp/" + c.Case.Name
+	parts := append(caseDir(c, b), buildCommand(c, b, bin), runCommand(c, bin))
+	return strings.Join(parts, " && ")
+}
+
+// caseDir is the commands that enter the case's directory: a copy of it
+// with a go.mod, as the builder makes, when the case has none.
+func caseDir(c *matrix.Cell, b build.Result) []string {
+	dir := c.Case.Rel
+	if dir == "" {
+		dir = c.Case.Dir
+	}
+	if c.Case.HasGoMod {
+		return []string{"cd " + shellQuote(dir)}
+	}
+	return []string{
+		"d=$(mktemp -d)",
+		"cp -R " + shellQuote(dir) + "/. \"$d\"",
+		"cd \"$d\"",
+		fmt.Sprintf("printf 'module matrixcase\\n\\ngo %s\\n' > go.mod", b.GoLine),
+	}
+}
+
+// buildCommand is the go build of the cell, in the clean environment.
+func buildCommand(c *matrix.Cell, b build.Result, bin string) string {
+	env := []string{"GOENV=off", "GOFLAGS=", "GOTOOLCHAIN=local", "GO111MODULE=on", "GOPROXY=off", "CGO_ENABLED=0"}
+	env = append(env, c.Env...)
+	goCmd := c.Toolchain.Go()
+	if b.Variant != "" {
+		// The experiment is baked into the rebuilt toolchain.
+		goCmd = toolchain.Toolchain{GOROOT: b.GOROOT}.Go()
+	} else if c.GOEXPERIMENT != "" {
+		env = append(env, "GOEXPERIMENT="+c.GOEXPERIMENT)
+	}
+	tags := ""
+	if len(c.Case.Tags) > 0 {
+		tags = " -tags " + shellQuote(strings.Join(c.Case.Tags, ","))
+	}
+	return "env " + shellJoin(env) + " " + shellQuote(goCmd) + " build" + tags + " -o " + bin + " ."
+}
+
+// runCommand runs bin with the cell's settings and timeout.
+func runCommand(c *matrix.Cell, bin string) string {
+	var env []string
+	if c.GOMAXPROCS > 0 {
+		env = append(env, "GOMAXPROCS="+strconv.Itoa(c.GOMAXPROCS))
+	}
+	if c.GODEBUG != "" {
+		env = append(env, "GODEBUG="+c.GODEBUG)
+	}
+	env = append(env, c.Env...)
+	cmd := fmt.Sprintf("timeout -s QUIT %s %s", strconv.FormatFloat(c.Timeout.Seconds(), 'f', -1, 64), bin)
+	for _, a := range c.Case.Args {
+		cmd += " " + shellQuote(a)
+	}
+	if len(env) > 0 {
+		cmd = "env " + shellJoin(env) + " " + cmd
+	}
+	return cmd
+}
+
+func shellJoin(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = shellQuote(s)
+	}
+	return strings.Join(q, " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s == "" {
+		return "''"
+	}
+	safe := true
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,128 @@
+package scheduler
+
+import (
+	"fmt"
+	"time"
+
+	"gomatrix/runner/internal/build"
+	"gomatrix/runner/internal/matrix"
+	"gomatrix/runner/internal/results"
+	"gomatrix/runner/internal/run"
+	"gomatrix/runner/internal/settings"
+)
+
+// base fills the fields every result of c has.
+func base(c *matrix.Cell) *results.Cell {
+	return &results.Cell{
+		Case:         c.Case.Name,
+		Selector:     c.Toolchain.Selector,
+		Go:           c.Toolchain.Version,
+		GOMAXPROCS:   c.GOMAXPROCS,
+		GODEBUG:      c.GODEBUG,
+		GOEXPERIMENT: c.GOEXPERIMENT,
+		TimeoutMS:    c.Timeout.Milliseconds(),
+	}
+}
+
+func skipped(c *matrix.Cell) *results.Cell {
+	r := base(c)
+	r.Outcome, r.Reason = results.Skip, c.Skip
+	return r
+}
+
+func (s *Scheduler) buildFailed(c *matrix.Cell, b build.Result) *results.Cell {
+	r := base(c)
+	r.Outcome, r.Reason = results.BuildError, b.Error
+	r.GoLine = b.GoLine
+	r.BuildOutput = b.Output
+	r.BuildMS = ms(b.Duration)
+	r.Reproduce = s.reproduce(c, b)
+	return r
+}
+
+// result folds the runs of c into its result.
+func (s *Scheduler) result(c *matrix.Cell, b build.Result, runs []run.Result) *results.Cell {
+	r := base(c)
+	r.GoLine = b.GoLine
+	r.BuildMS = ms(b.Duration)
+	r.RuntimeVersion, r.Experiments, r.Variant = b.RuntimeVersion, b.Experiments, b.Variant
+	r.Reproduce = s.reproduce(c, b)
+	r.Inert = inert(c, b)
+	fold(r, runs)
+	return r
+}
+
+// inert says which of the cell's settings did not take effect.
+func inert(c *matrix.Cell, b build.Result) []string {
+	var out []string
+	if msg := settings.InertGOEXPERIMENT(c.Toolchain.Version, c.GOEXPERIMENT, b.Experiments); msg != "" {
+		out = append(out, msg)
+	}
+	if c.GODEBUG != "" {
+		if keys, err := settings.GODEBUGKeys(c.Toolchain.GOROOT); err == nil {
+			if msg := settings.InertGODEBUG(c.Toolchain.Version, c.GODEBUG, keys); msg != "" {
+				out = append(out, msg)
+			}
+		}
+	}
+	return out
+}
+
+// FragileFraction is the share of its timeout after which a complete cell
+// is reported as fragile.
+const FragileFraction = 0.5
+
+// fold sets r's outcome from runs: the majority (ties go to the outcome
+// listed first in results.Outcomes), and reports the details of the first
+// run that had it.
+func fold(r *results.Cell, runs []run.Result) {
+	counts := map[string]int{}
+	for _, x := range runs {
+		counts[x.Outcome]++
+	}
+	best := ""
+	for _, o := range results.Outcomes {
+		if counts[o] > counts[best] {
+			best = o
+		}
+	}
+	r.Runs = len(runs)
+	if len(runs) > 1 {
+		r.Counts = counts
+		r.Flaky = len(counts) > 1
+	}
+	for _, x := range runs {
+		if x.Outcome == best {
+			detail(r, x)
+			break
+		}
+	}
+}
+
+// detail copies what run x showed into r.
+func detail(r *results.Cell, x run.Result) {
+	r.Outcome, r.Reason = x.Outcome, x.Reason
+	r.ExitCode, r.Signal = x.ExitCode, x.Signal
+	r.DurationMS = ms(x.Duration)
+	if x.Outcome == results.Complete {
+		v := ms(x.CompletedAfter)
+		r.CompleteMS = &v
+		if r.TimeoutMS > 0 && v > FragileFraction*float64(r.TimeoutMS) {
+			r.Fragile = fmt.Sprintf("completed after %.0f%% of its %s timeout: on a slower or busier machine it could be a hang", 100*v/float64(r.TimeoutMS), time.Duration(r.TimeoutMS)*time.Millisecond)
+		}
+	}
+	r.Stdout, r.Stderr = nonEmpty(x.Stdout), nonEmpty(x.Stderr)
+	r.GoroutineDump, r.FatalLine = x.GoroutineDump, x.FatalLine
+	r.Leftovers = x.Leftovers
+}
+
+// nonEmpty returns o, or nil for a stream that carried nothing (results.json
+// leaves it out).
+func nonEmpty(o results.Output) *results.Output {
+	if o.Bytes == 0 {
+		return nil
+	}
+	return &o
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

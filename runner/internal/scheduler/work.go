@@ -1,0 +1,256 @@
+package scheduler
+
+import (
+	"context"
+	"math"
+	"runtime"
+	"sync"
+	"time"
+
+	"gomatrix/runner/internal/build"
+	"gomatrix/runner/internal/matrix"
+	"gomatrix/runner/internal/results"
+	"gomatrix/runner/internal/run"
+)
+
+// work is the state of one call of Run: the dispatcher it queues jobs
+// on and the results as cells finish.
+type work struct {
+	s   *Scheduler
+	ctx context.Context
+	par int // cores
+	d   *dispatcher
+
+	// buildWeight is the cores a build holds, buildProcs its go build -p
+	// (see buildCores).
+	buildWeight, buildProcs int
+
+	mu  sync.Mutex // guards out and the runs of each pending cell
+	out []*results.Cell
+}
+
+// group is the cells that share one build.
+type group struct {
+	req   build.Request
+	cells []*pending
+}
+
+// pending is a cell to run, with the runs it has had so far.
+type pending struct {
+	cell    *matrix.Cell
+	index   int           // in Run's cells
+	key     string        // CacheKey
+	cost    time.Duration // expected cost of one run: what orders the work
+	runs    []run.Result
+	started bool // CellStarted was called; guarded by Scheduler.mu
+}
+
+func (s *Scheduler) newWork(ctx context.Context, n int) *work {
+	par := s.Parallel
+	if par <= 0 {
+		par = runtime.NumCPU()
+	}
+	return &work{s: s, ctx: ctx, par: par, d: newDispatcher(par), out: make([]*results.Cell, n)}
+}
+
+// group sorts cells into the groups that share a build, in the order of
+// their first cells. A cell that is skipped, or that the result cache
+// holds, finishes at once instead.
+func (w *work) group(cells []*matrix.Cell) []*group {
+	var groups []*group
+	byKey := map[string]*group{}
+	for i, c := range cells {
+		p := w.pend(i, c)
+		if p == nil {
+			continue
+		}
+		req := w.s.request(c)
+		k := req.Key()
+		g, ok := byKey[k]
+		if !ok {
+			g = &group{req: req}
+			byKey[k] = g
+			groups = append(groups, g)
+		}
+		g.cells = append(g.cells, p)
+	}
+	return groups
+}
+
+// pend returns cell i as a pending cell, or nil when it is finished
+// already: skipped, or in the result cache (and not to be run again).
+func (w *work) pend(i int, c *matrix.Cell) *pending {
+	if c.Skip != "" {
+		w.set(i, c, skipped(c))
+		return nil
+	}
+	p := &pending{cell: c, index: i, key: CacheKey(c), cost: c.Timeout / 2}
+	prev, ok := w.s.Results.Get(p.key)
+	switch {
+	case !ok:
+	case !w.s.Rerun:
+		prev.Cached = true
+		w.set(i, c, prev)
+		return nil
+	case prev.Outcome == results.Hang:
+		p.cost = c.Timeout
+	default:
+		p.cost = time.Duration(prev.DurationMS * float64(time.Millisecond))
+	}
+	return p
+}
+
+func (s *Scheduler) request(c *matrix.Cell) build.Request {
+	return build.Request{
+		Case:         c.Case,
+		Toolchain:    c.Toolchain,
+		GOEXPERIMENT: c.GOEXPERIMENT,
+		Env:          c.Env,
+		Timeout:      c.BuildTimeout,
+		Rebuild:      s.RebuildForExperiments,
+	}
+}
+
+// chains orders groups into chains of builds that share the compiled std
+// in the build cache (see stdKey). A chain's builds run one after
+// another, so std is compiled once, not once per concurrent build.
+func chains(groups []*group) [][]*group {
+	var out [][]*group
+	index := map[string]int{}
+	for _, g := range groups {
+		k := stdKey(g.req)
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], g)
+	}
+	return out
+}
+
+// buildCores says how many cores a build holds and the go build -p it
+// gets (0: go build's default, every core): one each when there are
+// enough chains to keep every core busy building, else all of them.
+func buildCores(chains, par int) (weight, procs int) {
+	if chains >= par {
+		return 1, 1
+	}
+	return par, 0
+}
+
+// addBuild queues the build of chain's first group; when it is done, the
+// build of the next one.
+func (w *work) addBuild(chain []*group) {
+	g := chain[0]
+	weight := w.buildWeight
+	r := g.req
+	if r.Rebuild && build.NeedsVariant(r.Toolchain, r.GOEXPERIMENT) && !w.s.Builder.HasVariant(r.Toolchain, r.GOEXPERIMENT) {
+		weight = w.par // make.bash uses every core
+	}
+	w.d.add(&job{class: buildClass, weight: weight, cost: math.MaxInt64, reserve: true, run: func() {
+		w.build(g)
+		if len(chain) > 1 {
+			w.addBuild(chain[1:]) // not started once ctx is cancelled
+		}
+	}})
+}
+
+// build builds g and queues the runs of its cells, or, when the build
+// failed, finishes each of them as a build-error.
+func (w *work) build(g *group) {
+	b, err := w.s.Builder.Build(w.ctx, g.req, w.buildProcs)
+	if err != nil {
+		if w.ctx.Err() != nil {
+			return // interrupted: the cells do not finish
+		}
+		b.Error = err.Error()
+	}
+	w.s.buildDone(g.req, b)
+	for _, p := range g.cells {
+		if b.Binary == "" {
+			w.finish(p, w.s.buildFailed(p.cell, b))
+		} else {
+			w.addRuns(p, b)
+		}
+	}
+}
+
+// addRuns queues a run of p per repeat. A run of GOMAXPROCS=n holds
+// min(n, par) cores; unset, all of them.
+func (w *work) addRuns(p *pending, b build.Result) {
+	weight := w.par
+	if n := p.cell.GOMAXPROCS; n > 0 && n < w.par {
+		weight = n
+	}
+	for range max(p.cell.Repeat, 1) {
+		w.d.add(&job{class: runClass, weight: weight, cost: int64(p.cost), run: func() {
+			w.run(p, b)
+		}})
+	}
+}
+
+// run runs p's binary once; after its last repeat, p finishes.
+func (w *work) run(p *pending, b build.Result) {
+	w.s.started(p)
+	r, ok := w.s.runOnce(w.ctx, p.cell, b)
+	if !ok {
+		return // interrupted: the cell does not finish
+	}
+	if runs := w.record(p, r); runs != nil {
+		w.finish(p, w.s.result(p.cell, b, runs))
+	}
+}
+
+// record adds r to p's runs and returns them all once it was the last.
+func (w *work) record(p *pending, r run.Result) []run.Result {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p.runs = append(p.runs, r)
+	if len(p.runs) < max(p.cell.Repeat, 1) {
+		return nil
+	}
+	return p.runs
+}
+
+// finish records r as p's result and keeps it in the result cache.
+func (w *work) finish(p *pending, r *results.Cell) {
+	w.s.Results.Put(p.key, r) // best effort: a lost entry is a cell run again
+	w.set(p.index, p.cell, r)
+}
+
+// set records r as the result of cell i.
+func (w *work) set(i int, c *matrix.Cell, r *results.Cell) {
+	w.mu.Lock()
+	w.out[i] = r
+	w.mu.Unlock()
+	w.s.done(c, r)
+}
+
+// runOnce runs c's binary once; ok is false when ctx was cancelled.
+func (s *Scheduler) runOnce(ctx context.Context, c *matrix.Cell, b build.Result) (r run.Result, ok bool) {
+	spec := run.Spec{
+		Path:           b.Binary,
+		Args:           c.Case.Args,
+		Dir:            c.Case.Dir,
+		Env:            RunEnv(c, s.CacheDir),
+		Timeout:        c.Timeout,
+		CompleteOn:     c.Case.CompleteOn,
+		CompleteStream: c.Case.CompleteStream,
+		MemoryLimit:    c.MemoryLimit,
+	}
+	runCell := s.RunCell
+	if runCell == nil {
+		runCell = run.Cell
+	}
+	r, err := runCell(ctx, spec)
+	if err != nil {
+		if ctx.Err() != nil {
+			return r, false
+		}
+		// The binary could not be started at all: a fail, with why.
+		r = run.Result{Outcome: results.Fail, Reason: "start: " + err.Error()}
+	}
+	return r, true
+}
