@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"gomatrix/runner/internal/cli"
+	"gomatrix/runner/internal/run"
 )
 
 func main() {
@@ -21,5 +22,7 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	os.Exit(cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	run.Shutdown() // the idle cell supervisors exit, and are reaped, before we do
+	os.Exit(code)
 }

@@ -133,8 +133,16 @@ func (b *Builder) Build(ctx context.Context, r Request, procs int) (Result, erro
 		return res, nil
 	}
 	res := Result{Dir: r.Case.Dir}
-	if err := os.MkdirAll(work, 0o755); err != nil {
+	// Another runner on the same cache may be building this key in the
+	// same directory (copying the case, writing go.mod): one at a time,
+	// and the later one reuses what the first built.
+	release, err := toolchain.LockFile(ctx, filepath.Join(work, ".lock"))
+	if err != nil {
 		return res, fmt.Errorf("build %s: %w", r.Case.Name, err)
+	}
+	defer release()
+	if res, ok := reuse(work); ok {
+		return res, nil
 	}
 	if err := prepareModule(&res, r, work); err != nil || res.failed() {
 		return res, err

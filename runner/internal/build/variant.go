@@ -58,6 +58,12 @@ func (b *Builder) Variant(ctx context.Context, t toolchain.Toolchain, exp string
 	v = t
 	v.GOROOT = dir
 	v.Source = "rebuilt"
+	// Another runner on the same cache may be rebuilding it too.
+	release, err := toolchain.LockFile(ctx, dir+".lock")
+	if err != nil {
+		return v, "", fmt.Errorf("rebuild %s with GOEXPERIMENT=%s: %w", t.Version, exp, err)
+	}
+	defer release()
 	if _, err := os.Stat(filepath.Join(dir, variantMarker)); err != nil {
 		if err := b.makeVariant(ctx, t, exp, dir); err != nil {
 			return v, "", fmt.Errorf("rebuild %s with GOEXPERIMENT=%s: %w", t.Version, exp, err)

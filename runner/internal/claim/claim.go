@@ -25,6 +25,40 @@ func Evaluate(claims []matrix.Claim, cells []results.Cell) []results.Claim {
 	return out
 }
 
+// AgainstPrevious marks unstable each claim of r whose verdict differs
+// from the one prev gave, when prev is a complete run of the same
+// resolved matrix (its matrix_hash) on a host of the same shape: a rerun
+// of the same inputs that contradicts a verdict means neither run settles
+// it, and the report must not say "holds" as if it did.
+func AgainstPrevious(r, prev *results.Results) {
+	if prev == nil || !prev.Complete || prev.MatrixHash == "" || prev.MatrixHash != r.MatrixHash || prev.Host != r.Host {
+		return
+	}
+	before := map[string]string{}
+	for _, c := range prev.Claims {
+		before[c.ID] = observed(c)
+	}
+	for i := range r.Claims {
+		c := &r.Claims[i]
+		was, ok := before[c.ID]
+		now := observed(*c)
+		if !ok || was == now {
+			continue
+		}
+		c.Observed, c.Verdict = now, results.Unstable
+		c.Unstable = append(c.Unstable, fmt.Sprintf("the run of %s with the same inputs on this host gave %s; this run gives %s", prev.Started.Format("2006-01-02 15:04 MST"), was, now))
+		c.Summary = fmt.Sprintf("two runs of the same inputs disagree (%s, then %s), so neither settles it; this run: %s", was, now, c.Summary)
+	}
+}
+
+// observed is the verdict a claim's own cells gave.
+func observed(c results.Claim) string {
+	if c.Observed != "" {
+		return c.Observed
+	}
+	return c.Verdict
+}
+
 // Selects reports whether the claim's selection m picks cell c.
 func Selects(m matrix.Match, c *results.Cell) bool {
 	for k, v := range m {
@@ -59,15 +93,24 @@ func evaluate(cl matrix.Claim, cells []results.Cell) results.Claim {
 	r := results.Claim{ID: cl.ID, Claim: cl.Text, Source: cl.Source, Cells: cl.Cells.String(), Expect: cl.Expect.String()}
 	t := gather(cl, cells, &r)
 	n := len(r.Holding) + len(r.Contradicting)
-	if n == 0 {
+	if n+len(r.Unstable) == 0 {
 		r.Verdict, r.Summary = results.Untested, untestedSummary(r.Excluded)
 		return r
 	}
-	r.Verdict = verdict(len(r.Holding), len(r.Contradicting), len(r.Flaky))
-	if r.Verdict == results.Flaky {
-		r.Summary = fmt.Sprintf("%d of %d cells gave different outcomes on repeats, so the run cannot settle it; ", len(r.Flaky), n)
+	n += len(r.Unstable)
+	r.Verdict = verdict(len(r.Holding), len(r.Contradicting), len(r.Flaky), len(r.Unstable))
+	switch r.Verdict {
+	case results.Flaky:
+		r.Summary = fmt.Sprintf("%d of %d cells gave different outcomes on repeats, so the run cannot settle it", len(r.Flaky), n)
+	case results.Unstable:
+		r.Summary = fmt.Sprintf("the runs of %d of %d cells disagree on the timing bound, so the run cannot settle it", len(r.Unstable), n)
 	}
-	r.Summary += t.summary() + fmt.Sprintf(" (%d of %d cells as expected", len(r.Holding), n)
+	if s := t.summary(); s != "" && r.Summary != "" {
+		r.Summary += "; " + s
+	} else {
+		r.Summary += s
+	}
+	r.Summary += fmt.Sprintf(" (%d of %d cells as expected", len(r.Holding), n)
 	if len(r.Excluded) > 0 {
 		r.Summary += fmt.Sprintf("; %d excluded: %s", len(r.Excluded), firstReason(r.Excluded))
 	}
@@ -93,12 +136,16 @@ func gather(cl matrix.Claim, cells []results.Cell, r *results.Claim) *versionTal
 			r.Excluded = append(r.Excluded, c.ID()+": "+why)
 			continue
 		}
-		t.add(c.Go, ok)
 		line := c.ID() + ": " + observed
+		if ok == mixed {
+			r.Unstable = append(r.Unstable, line)
+			continue
+		}
+		t.add(c.Go, ok == held)
 		if c.Flaky {
 			r.Flaky = append(r.Flaky, line)
 		}
-		if ok {
+		if ok == held {
 			r.Holding = append(r.Holding, line)
 		} else {
 			r.Contradicting = append(r.Contradicting, line)
@@ -117,11 +164,14 @@ func untestedSummary(excluded []string) string {
 }
 
 // verdict is the verdict of a claim some cells tested: held of them
-// held, contra contradicted it, flaky were flaky.
-func verdict(held, contra, flaky int) string {
+// held, contra contradicted it, flaky were flaky, unstable had runs on
+// both sides of a timing bound.
+func verdict(held, contra, flaky, unstable int) string {
 	switch {
 	case flaky > 0:
 		return results.Flaky
+	case unstable > 0:
+		return results.Unstable
 	case contra == 0:
 		return results.Holds
 	case held == 0:
@@ -208,45 +258,94 @@ func excluded(cl matrix.Claim, c *results.Cell) string {
 	return ""
 }
 
-// meets reports whether c meets e, what was observed, and why c cannot
-// be judged when it cannot.
-func meets(e matrix.Expect, c *results.Cell, all []results.Cell) (ok bool, observed, why string) {
-	observed = c.Outcome
+// A judgement is what a cell says of a claim.
+type judgement int
+
+const (
+	contradicted judgement = iota
+	held
+	mixed // its runs lie on both sides of a timing bound
+)
+
+// meets judges whether c meets e, says what was observed, and why c
+// cannot be judged when it cannot.
+func meets(e matrix.Expect, c *results.Cell, all []results.Cell) (j judgement, observed, why string) {
+	observed = observe(c)
+	if e.SameAs != "" {
+		ref := counterpart(e.SameAs, c, all)
+		if ref == nil {
+			return contradicted, observed, "no cell on " + e.SameAs + " with the same case and settings to compare with"
+		}
+		if ref.Outcome == results.Skip || ref.Outcome == results.BuildError {
+			return contradicted, observed, fmt.Sprintf("the %s cell to compare with is %s", ref.Go, ref.Outcome)
+		}
+		observed += fmt.Sprintf("; %s: %s", ref.Go, ref.Outcome)
+		if ref.Outcome != c.Outcome {
+			return contradicted, observed, ""
+		}
+	}
+	if e.Outcome != "" && c.Outcome != e.Outcome {
+		return contradicted, observed, ""
+	}
+	if r := e.CompleteMS; r != nil {
+		j, outside := inRange(r, c)
+		if outside != "" {
+			observed += "; " + outside
+		}
+		return j, observed, ""
+	}
+	return held, observed, ""
+}
+
+// observe says what c showed: "complete in 12.1 ms (10.7–16.5, ±0.9, 5 runs) (5/5)".
+func observe(c *results.Cell) string {
+	observed := c.Outcome
 	if c.Outcome == results.BuildError {
 		observed += ": " + c.Reason
 	}
-	if c.Outcome == results.Complete && c.CompleteMS != nil {
-		observed += fmt.Sprintf(" in %.1f ms", *c.CompleteMS)
+	if s, ok := results.SpreadOf(c.CompleteTimes()); ok && c.Outcome == results.Complete {
+		observed += " in " + s.String()
 	}
 	if c.Runs > 1 && c.Counts != nil {
 		observed += fmt.Sprintf(" (%d/%d)", c.Counts[c.Outcome], c.Runs)
 	}
-	if e.SameAs != "" {
-		ref := counterpart(e.SameAs, c, all)
-		if ref == nil {
-			return false, observed, "no cell on " + e.SameAs + " with the same case and settings to compare with"
+	return observed
+}
+
+// inRange judges c's complete_ms against r: every run's, or the median,
+// as r.Of says. outside lists the runs outside the range.
+func inRange(r *matrix.Range, c *results.Cell) (j judgement, outside string) {
+	times := c.CompleteTimes()
+	if len(times) == 0 || c.CompleteMS == nil {
+		return contradicted, ""
+	}
+	var out []string
+	in := 0
+	for i, t := range c.Timings {
+		if t.CompleteMS == nil {
+			continue
 		}
-		if ref.Outcome == results.Skip || ref.Outcome == results.BuildError {
-			return false, observed, fmt.Sprintf("the %s cell to compare with is %s", ref.Go, ref.Outcome)
-		}
-		observed += fmt.Sprintf("; %s: %s", ref.Go, ref.Outcome)
-		if ref.Outcome != c.Outcome {
-			return false, observed, ""
+		if r.Contains(*t.CompleteMS) {
+			in++
+		} else {
+			out = append(out, fmt.Sprintf("run %d (%.1f ms)", i+1, *t.CompleteMS))
 		}
 	}
-	if e.Outcome != "" && c.Outcome != e.Outcome {
-		return false, observed, ""
+	if len(out) > 0 {
+		outside = "outside the range: " + strings.Join(out, ", ")
 	}
-	if r := e.CompleteMS; r != nil {
-		if c.CompleteMS == nil {
-			return false, observed, ""
+	switch {
+	case r.Of == matrix.OfMedian || len(c.Timings) == 0:
+		if r.Contains(*c.CompleteMS) {
+			return held, outside
 		}
-		ms := *c.CompleteMS
-		if r.Min > 0 && ms < r.Min || r.Max > 0 && ms > r.Max {
-			return false, observed, ""
-		}
+		return contradicted, outside
+	case len(out) == 0:
+		return held, ""
+	case in == 0:
+		return contradicted, outside
 	}
-	return true, observed, ""
+	return mixed, outside
 }
 
 // counterpart finds the cell with c's case and settings on the newest

@@ -84,3 +84,71 @@ func TestSpans(t *testing.T) {
 		t.Errorf("spans = %q", got)
 	}
 }
+
+// timed is a complete cell whose runs completed after ms each.
+func timed(v string, ms ...float64) results.Cell {
+	c := cell("sysmon", v, 1, "", "", results.Complete, 0)
+	c.Runs, c.Counts = len(ms), map[string]int{results.Complete: len(ms)}
+	for _, x := range ms {
+		c.Timings = append(c.Timings, results.Timing{Outcome: results.Complete, CompleteMS: &x})
+	}
+	s, _ := results.SpreadOf(ms)
+	c.CompleteMS = &s.Median
+	return c
+}
+
+// A timing bound holds for every run by default: a cell whose runs lie
+// on both sides of it is unstable, never a plain "holds"; with of: median
+// the median decides and the runs outside are listed.
+func TestTimingBounds(t *testing.T) {
+	cells := []results.Cell{timed("go1.14.15", 12, 11, 13), timed("go1.15.15", 12, 8.6, 14), timed("go1.16.15", 30, 31, 29)}
+	for _, tt := range []struct {
+		of, only, verdict string
+		evidence          string
+	}{
+		{matrix.OfEvery, "go1.14.15", results.Holds, "complete in 12.0 ms (11.0–13.0, ±1.0, 3 runs) (3/3)"},
+		{matrix.OfEvery, "go1.15.15", results.Unstable, "outside the range: run 2 (8.6 ms)"},
+		{matrix.OfMedian, "go1.15.15", results.Holds, "outside the range: run 2 (8.6 ms)"},
+		{matrix.OfEvery, "go1.16.15", results.Refuted, "outside the range: run 1 (30.0 ms), run 2 (31.0 ms), run 3 (29.0 ms)"},
+		{matrix.OfEvery, "", results.Unstable, "the runs of 1 of 3 cells disagree on the timing bound"},
+	} {
+		cl := matrix.Claim{ID: "C6", Cells: matrix.Match{"case": "sysmon"},
+			Expect: matrix.Expect{Outcome: results.Complete, CompleteMS: &matrix.Range{Min: 10, Max: 25, Of: tt.of}}}
+		if tt.only != "" {
+			cl.Cells["version"] = tt.only
+		}
+		r := Evaluate([]matrix.Claim{cl}, cells)[0]
+		all := strings.Join(append(append(append([]string{r.Summary}, r.Holding...), r.Contradicting...), r.Unstable...), "\n")
+		if r.Verdict != tt.verdict || !strings.Contains(all, tt.evidence) {
+			t.Errorf("of %s on %q: %s\n%s\nwant %s and %q", tt.of, tt.only, r.Verdict, all, tt.verdict, tt.evidence)
+		}
+	}
+}
+
+// A rerun of the same inputs that gives another verdict makes the claim
+// unstable, naming both; a run of other inputs is not compared.
+func TestAgainstPrevious(t *testing.T) {
+	run := func(hash, verdict string) *results.Results {
+		return &results.Results{Complete: true, MatrixHash: hash, Host: results.Host{GOOS: "linux", GOARCH: "amd64", CPUs: 2},
+			Claims: []results.Claim{{ID: "C6", Verdict: verdict, Summary: "…"}, {ID: "C1", Verdict: results.Holds}}}
+	}
+	now, prev := run("h1", results.Partly), run("h1", results.Holds)
+	AgainstPrevious(now, prev)
+	if c := now.Claims[0]; c.Verdict != results.Unstable || c.Observed != results.Partly || len(c.Unstable) != 1 || !strings.Contains(c.Unstable[0], "gave holds; this run gives partly") {
+		t.Errorf("C6: %+v", c)
+	}
+	if c := now.Claims[1]; c.Verdict != results.Holds || len(c.Unstable) != 0 {
+		t.Errorf("C1 changed: %+v", c)
+	}
+	// The next run compares what its cells said, not the previous mark.
+	next := run("h1", results.Partly)
+	AgainstPrevious(next, now)
+	if c := next.Claims[0]; c.Verdict != results.Partly {
+		t.Errorf("run after an unstable one: %+v", c)
+	}
+	other := run("h2", results.Partly)
+	AgainstPrevious(other, prev)
+	if other.Claims[0].Verdict != results.Partly {
+		t.Error("compared with a run of another matrix")
+	}
+}

@@ -8,18 +8,20 @@ import (
 
 func TestVerdict(t *testing.T) {
 	tests := []struct {
-		held, contra, flaky int
-		want                string
+		held, contra, flaky, unstable int
+		want                          string
 	}{
-		{3, 0, 0, results.Holds},
-		{0, 2, 0, results.Refuted},
-		{1, 1, 0, results.Partly},
-		{3, 0, 1, results.Flaky},
-		{0, 2, 2, results.Flaky},
+		{3, 0, 0, 0, results.Holds},
+		{0, 2, 0, 0, results.Refuted},
+		{1, 1, 0, 0, results.Partly},
+		{3, 0, 1, 0, results.Flaky},
+		{0, 2, 2, 0, results.Flaky},
+		{3, 0, 0, 1, results.Unstable},
+		{0, 0, 1, 1, results.Flaky},
 	}
 	for _, tt := range tests {
-		if got := verdict(tt.held, tt.contra, tt.flaky); got != tt.want {
-			t.Errorf("verdict(%d held, %d contradicting, %d flaky) = %s, want %s", tt.held, tt.contra, tt.flaky, got, tt.want)
+		if got := verdict(tt.held, tt.contra, tt.flaky, tt.unstable); got != tt.want {
+			t.Errorf("verdict(%d held, %d contradicting, %d flaky, %d unstable) = %s, want %s", tt.held, tt.contra, tt.flaky, tt.unstable, got, tt.want)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"gomatrix/runner/internal/gover"
 	"gomatrix/runner/internal/matrix"
 	"gomatrix/runner/internal/pipeline"
+	"gomatrix/runner/internal/report"
 	"gomatrix/runner/internal/results"
 	"gomatrix/runner/internal/toolchain"
 )
@@ -445,8 +446,9 @@ func secondsText(ms float64) string {
 	return strconv.FormatFloat(ms/1000, 'f', 1, 64) + "s"
 }
 
+// clipLine returns the first line of s, at most n runes, safe to print.
 func clipLine(s string, n int) string {
-	s = firstLine(s)
+	s = report.PlainText(firstLine(s))
 	if r := []rune(s); len(r) > n {
 		return string(r[:n-1]) + "…"
 	}
@@ -460,7 +462,7 @@ func printConclusion(w io.Writer, r *bisect.Result, tcs []toolchain.Toolchain, a
 	if b := r.Boundary; b != nil {
 		fmt.Fprintln(w, r.Summary())
 		for _, s := range []bisect.Step{b.Last, b.First} {
-			fmt.Fprintf(w, "  reproduce %s (%s): %s\n", s.Version, s.Label(), s.Reproduce)
+			fmt.Fprintf(w, "  reproduce %s (%s): %s\n", s.Version, s.Label(), report.PlainText(s.Reproduce))
 		}
 		if len(b.Between) > 0 {
 			fmt.Fprintf(w, "note: the boundary is not located exactly: locate it with\n  %s -from %s -to %s\n", again, b.Last.Version, b.First.Version)

@@ -17,6 +17,7 @@ import (
 	"gomatrix/runner/internal/matrix"
 	"gomatrix/runner/internal/pipeline"
 	"gomatrix/runner/internal/results"
+	"gomatrix/runner/internal/settings"
 	"gomatrix/runner/internal/shard"
 )
 
@@ -66,6 +67,11 @@ func cmdMerge(ctx context.Context, e *Env, args []string) error {
 	if err := mergeClaims(e, mg, *file, fileSet); err != nil {
 		return err
 	}
+	unlock, err := pipeline.LockOutput(*outDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := writeMerged(*outDir, mg); err != nil {
 		return err
 	}
@@ -99,6 +105,7 @@ func readAndMerge(args []string) (*shard.Merged, error) {
 // claims.
 func mergeClaims(e *Env, mg *shard.Merged, file string, named bool) error {
 	m, err := pipeline.LoadMatrix(file)
+	settings.CheckInert(mg.Results.Cells) // a cell and its sibling may have run in different shards
 	switch {
 	case err == nil:
 		if why := sameMatrix(m, mg.Results); why != "" {

@@ -13,6 +13,7 @@ import (
 	"gomatrix/runner/internal/matrix"
 	"gomatrix/runner/internal/pipeline"
 	"gomatrix/runner/internal/progress"
+	"gomatrix/runner/internal/report"
 	"gomatrix/runner/internal/results"
 	"gomatrix/runner/internal/toolchain"
 )
@@ -104,10 +105,19 @@ func cmdRun(ctx context.Context, e *Env, args []string) error {
 		listCells(e.Stdout, r.Cells)
 		return nil
 	}
+	unlock, err := pipeline.LockOutput(f.out)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	resolveProblems := len(r.Problems)
+	// The results this run replaces, read before its checkpoints overwrite
+	// them: a verdict a rerun of the same inputs contradicts is unstable.
+	previous, _ := results.Read(filepath.Join(f.out, "results.json"))
 	res, runErr := r.Execute(ctx, pipeline.ExecOptions{
 		SchedulerOptions: pipeline.SchedulerOptions{Parallel: f.par, Rerun: f.rerun},
 		Reporter:         rep,
+		Previous:         previous,
 		Checkpoint:       func(res *results.Results) { checkpoint(stderr, f.out, res) },
 	})
 	printProblems(e.Stderr, r.Problems[resolveProblems:])
@@ -124,7 +134,9 @@ func cmdRun(ctx context.Context, e *Env, args []string) error {
 // printProblems prints the toolchains that could not be had.
 func printProblems(w io.Writer, problems []string) {
 	for _, p := range problems {
-		fmt.Fprintln(w, strings.TrimSpace(p))
+		for line := range strings.Lines(strings.TrimSpace(p)) {
+			fmt.Fprintln(w, report.PlainText(strings.TrimRight(line, "\n")))
+		}
 	}
 }
 
@@ -171,9 +183,9 @@ func filesIn(dir string) string {
 
 func listCells(w io.Writer, cells []*matrix.Cell) {
 	for _, c := range cells {
-		line := c.Case.Name + "\t" + versionLabel(c.Toolchain) + "\t" + c.Settings()
+		line := report.PlainText(c.Case.Name) + "\t" + versionLabel(c.Toolchain) + "\t" + report.PlainText(c.Settings())
 		if c.Skip != "" {
-			line += "\tskip: " + c.Skip
+			line += "\tskip: " + report.PlainText(c.Skip)
 		}
 		fmt.Fprintln(w, line)
 	}

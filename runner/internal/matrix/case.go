@@ -34,14 +34,19 @@ type Case struct {
 	// CompleteStream is the stream CompleteOn reads (complete_on.stream):
 	// "" for both, "stdout" or "stderr".
 	CompleteStream string
-	Timeout        time.Duration    // timeout; 0: the matrix's
-	BuildTimeout   time.Duration    // build_timeout; 0: the matrix's
-	Go             gover.Constraint // go: cells of other versions are skip
-	Repeat         int              // repeat; 0: the matrix's
-	MemoryLimit    int64            // memory_limit; 0: the matrix's
-	Env            []string         // env: for builds and runs of this case
-	Args           []string         // args: the program's arguments
-	Tags           []string         // tags: build tags
+	// SelfMS, when set, finds the time the program reports itself in a
+	// line of its output: its one group is a number of milliseconds
+	// (self_ms: '^hi after ([0-9.]+) ms'). The runner records it beside
+	// its own complete_ms, and flags a disagreement.
+	SelfMS       *regexp.Regexp
+	Timeout      time.Duration    // timeout; 0: the matrix's
+	BuildTimeout time.Duration    // build_timeout; 0: the matrix's
+	Go           gover.Constraint // go: cells of other versions are skip
+	Repeat       int              // repeat; 0: the matrix's
+	MemoryLimit  int64            // memory_limit; 0: the matrix's
+	Env          []string         // env: for builds and runs of this case
+	Args         []string         // args: the program's arguments
+	Tags         []string         // tags: build tags
 
 	// HasGoMod reports whether the directory has its own go.mod, which
 	// is then used as is; otherwise the runner writes one whose go line
@@ -58,7 +63,7 @@ type Case struct {
 // CaseFile is the name of the optional per-case settings file.
 const CaseFile = "case.yaml"
 
-var caseKeys = []string{"description", "complete_on", "timeout", "build_timeout", "go", "repeat", "memory_limit", "env", "args", "tags"}
+var caseKeys = []string{"description", "complete_on", "self_ms", "timeout", "build_timeout", "go", "repeat", "memory_limit", "env", "args", "tags"}
 
 // LoadCases finds the case directories m names and reads their
 // case.yaml files. A pattern that matches no directory is an error.
@@ -201,6 +206,8 @@ func (c *Case) parse(file string, data []byte) error {
 			c.Description, _ = d.str(f.value, f.key)
 		case "complete_on":
 			c.parseCompleteOn(d, f)
+		case "self_ms":
+			c.SelfMS = d.selfMS(f.value, f.key)
 		case "timeout":
 			c.Timeout, _ = d.duration(f.value, f.key)
 		case "build_timeout":
@@ -240,6 +247,16 @@ func (c *Case) parse(file string, data []byte) error {
 		}
 	}
 	return d.err()
+}
+
+// selfMS reads a regexp with exactly one group, a number.
+func (d *decoder) selfMS(n *yaml.Node, key string) *regexp.Regexp {
+	re, ok := d.regexp(n, key)
+	if ok && re.NumSubexp() != 1 {
+		d.errorf(n, key, `write self_ms: '^hi after ([0-9.]+) ms': one group, the number of milliseconds`, "want one group in the regexp, found %d", re.NumSubexp())
+		return nil
+	}
+	return re
 }
 
 // parseCompleteOn reads `complete_on: exit` or

@@ -36,7 +36,25 @@ type Expect struct {
 }
 
 // A Range is an interval of milliseconds; a zero bound is open.
-type Range struct{ Min, Max float64 }
+type Range struct {
+	Min, Max float64
+	// Of says which figures of a cell with several runs must lie in the
+	// range (of): "every" (the default) each run's, so a cell whose runs
+	// disagree is unstable; "median" the median of its runs, the runs
+	// outside the range then listed as outliers.
+	Of string
+}
+
+// Bounds of a Range.Of.
+const (
+	OfEvery  = "every"
+	OfMedian = "median"
+)
+
+// Contains reports whether ms lies in r.
+func (r *Range) Contains(ms float64) bool {
+	return !(r.Min > 0 && ms < r.Min || r.Max > 0 && ms > r.Max)
+}
 
 // String formats the expectation as reports show it.
 func (e Expect) String() string {
@@ -52,6 +70,9 @@ func (e Expect) String() string {
 			parts = append(parts, fmt.Sprintf("within %g ms", r.Max))
 		default:
 			parts = append(parts, fmt.Sprintf("after at least %g ms", r.Min))
+		}
+		if r.Of == OfMedian {
+			parts[len(parts)-1] += " (the median of its runs)"
 		}
 	}
 	if e.SameAs != "" {
@@ -145,22 +166,7 @@ func (d *decoder) expect(n *yaml.Node, key string) Expect {
 			}
 			e.Outcome = s
 		case "complete_ms":
-			r := &Range{}
-			for _, g := range d.fields(f.value, k, []string{"min", "max"}) {
-				v, ok := d.number(g.value, join(k, g.key))
-				if !ok {
-					continue
-				}
-				if g.key == "min" {
-					r.Min = v
-				} else {
-					r.Max = v
-				}
-			}
-			if r.Max > 0 && r.Min > r.Max {
-				d.errorf(f.value, k, "", "min %g is above max %g", r.Min, r.Max)
-			}
-			e.CompleteMS = r
+			e.CompleteMS = d.rangeMS(f.value, k)
 		case "same_as":
 			e.SameAs, _ = d.strictStr(f.value, k)
 		}
@@ -172,6 +178,34 @@ func (d *decoder) expect(n *yaml.Node, key string) Expect {
 		d.errorf(n, key, "", "complete_ms applies to outcome complete")
 	}
 	return e
+}
+
+// rangeMS reads complete_ms: {min: N, max: N, of: every|median}.
+func (d *decoder) rangeMS(n *yaml.Node, key string) *Range {
+	r := &Range{Of: OfEvery}
+	for _, g := range d.fields(n, key, []string{"min", "max", "of"}) {
+		if g.key == "of" {
+			s, ok := d.str(g.value, join(key, g.key))
+			if ok && s != OfEvery && s != OfMedian {
+				d.errorf(g.value, join(key, g.key), "of: every checks each run's complete_ms (the default); of: median the median of a cell's runs", "unknown value %q", s)
+			}
+			r.Of = s
+			continue
+		}
+		v, ok := d.number(g.value, join(key, g.key))
+		if !ok {
+			continue
+		}
+		if g.key == "min" {
+			r.Min = v
+		} else {
+			r.Max = v
+		}
+	}
+	if r.Max > 0 && r.Min > r.Max {
+		d.errorf(n, key, "", "min %g is above max %g", r.Min, r.Max)
+	}
+	return r
 }
 
 func (d *decoder) number(n *yaml.Node, key string) (float64, bool) {

@@ -13,6 +13,7 @@ import (
 	"gomatrix/runner/internal/matrix"
 	"gomatrix/runner/internal/progress"
 	"gomatrix/runner/internal/results"
+	"gomatrix/runner/internal/settings"
 	"gomatrix/runner/internal/toolchain"
 )
 
@@ -26,6 +27,10 @@ type ExecOptions struct {
 	// killed outright still leaves them.
 	Checkpoint      func(*results.Results)
 	CheckpointEvery time.Duration
+	// Previous, when set, is the results this run replaces: a claim whose
+	// verdict differs from its verdict there, for the same inputs, is
+	// unstable (claim.AgainstPrevious).
+	Previous *results.Results
 }
 
 // Execute fetches the toolchains r's cells need, builds and runs the
@@ -49,6 +54,7 @@ func (r *Run) Execute(ctx context.Context, o ExecOptions) (*results.Results, err
 	out, runErr := s.Run(ctx, r.Cells)
 	res.Stats.WallMS = ms(time.Since(start))
 	r.finish(res, out, runErr == nil)
+	claim.AgainstPrevious(res, o.Previous)
 	o.Reporter.Finish(res)
 	return res, runErr
 }
@@ -78,6 +84,7 @@ func (r *Run) finish(res *results.Results, out []*results.Cell, complete bool) {
 			res.Stats.Runs += c.Runs
 		}
 	}
+	settings.CheckInert(res.Cells) // before claims: a corrected cell is evidence
 	res.Claims = claim.Evaluate(r.Matrix.Claims, res.Cells)
 	res.Finished = time.Now().UTC().Truncate(time.Second)
 	res.Complete = complete

@@ -37,9 +37,10 @@ const maxAnnotations = 10
 //   - the results as Markdown appended to $GITHUB_STEP_SUMMARY, cut to
 //     fit GitHub's 1 MiB (report.MarkdownLimited).
 type github struct {
-	mu sync.Mutex
-	o  Options
-	w  io.Writer
+	mu   sync.Mutex
+	o    Options
+	w    io.Writer     // the runner's own workflow commands
+	text *commandGuard // every other line: it cannot be one
 
 	total, done int
 	order       []string                  // toolchains, in the order of the cells
@@ -53,11 +54,11 @@ type github struct {
 }
 
 func newGitHub(o Options) *github {
-	return &github{o: o, w: o.Stderr, perTC: map[string]int{}, doneTC: map[string]int{}, counts: map[string]map[string]int{},
+	return &github{o: o, w: o.Stderr, text: &commandGuard{w: o.Stderr}, perTC: map[string]int{}, doneTC: map[string]int{}, counts: map[string]map[string]int{},
 		lines: map[string][]string{}, outcomes: map[string]int{}}
 }
 
-func (g *github) Writer() io.Writer { return g.w }
+func (g *github) Writer() io.Writer { return g.text }
 
 func (g *github) FetchStarted(ts []toolchain.Toolchain) {
 	g.mu.Lock()
@@ -130,15 +131,16 @@ func (g *github) CellDone(c *matrix.Cell, r *results.Cell) {
 				line += fmt.Sprintf(", %d %s", n, o)
 			}
 		}
-		fmt.Fprintln(g.w, line)
+		fmt.Fprintln(g.text, line)
 	}
 }
 
 // flushLocked prints toolchain tc's group, with -q only its title.
 func (g *github) flushLocked(tc string) {
-	title := fmt.Sprintf("%s: %s", tc, cells(g.perTC[tc]))
+	name := report.PlainText(tc)
+	title := fmt.Sprintf("%s: %s", name, cells(g.perTC[tc]))
 	if g.doneTC[tc] < g.perTC[tc] {
-		title = fmt.Sprintf("%s: %d of %d cells (interrupted)", tc, g.doneTC[tc], g.perTC[tc])
+		title = fmt.Sprintf("%s: %d of %d cells (interrupted)", name, g.doneTC[tc], g.perTC[tc])
 	}
 	var parts []string
 	for _, o := range results.Outcomes {
@@ -150,11 +152,11 @@ func (g *github) flushLocked(tc string) {
 		title += ": " + strings.Join(parts, ", ")
 	}
 	if g.o.Quiet {
-		fmt.Fprintln(g.w, title)
+		fmt.Fprintln(g.text, title)
 	} else {
 		fmt.Fprintf(g.w, "::group::%s\n", escapeData(title))
 		for _, l := range g.lines[tc] {
-			fmt.Fprintln(g.w, l)
+			fmt.Fprintln(g.text, l)
 		}
 		fmt.Fprintln(g.w, "::endgroup::")
 	}
@@ -164,6 +166,7 @@ func (g *github) flushLocked(tc string) {
 func (g *github) Finish(r *results.Results) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.text.flush()
 	g.endFetchLocked()
 	// The toolchains whose cells did not all finish (interrupted).
 	for _, tc := range g.order {
@@ -171,7 +174,7 @@ func (g *github) Finish(r *results.Results) {
 			g.flushLocked(tc)
 		}
 	}
-	io.WriteString(g.w, claimLines(r, false))
+	io.WriteString(g.text, claimLines(r, false))
 	for _, a := range annotations(r) {
 		io.WriteString(g.w, a)
 	}
@@ -197,7 +200,7 @@ func annotations(r *results.Results) []string {
 		switch c.Verdict {
 		case results.Refuted:
 			errs = append(errs, a)
-		case results.Partly, results.Flaky, results.Untested:
+		case results.Partly, results.Flaky, results.Unstable, results.Untested:
 			warns = append(warns, a)
 		}
 	}
@@ -245,7 +248,7 @@ func writeStepSummary(path string, r *results.Results, full string) error {
 	if room < 4096 {
 		note := fmt.Sprintf("\nThe results did not fit in the step summary (%d bytes of it used already)", used)
 		if full != "" {
-			note += "; they are in " + full
+			note += "; they are in " + report.MarkdownText(full)
 		}
 		_, err = fmt.Fprintln(f, note+".")
 	} else {
@@ -275,13 +278,15 @@ func cells(n int) string {
 }
 
 // escapeData escapes a workflow command's message, which ends at a
-// newline.
+// newline, as @actions/core's escapeData does; the runner turns %0A back
+// into a line break of the message. Other control characters are
+// escaped as report.PlainText does.
 func escapeData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+	return report.PlainText(strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s))
 }
 
 // escapeProperty escapes a workflow command's property value, which also
-// ends at ':' or ','.
+// ends at ':' or ',' (@actions/core's escapeProperty).
 func escapeProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+	return report.PlainText(strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s))
 }

@@ -22,6 +22,7 @@ import (
 type plain struct {
 	mu    sync.Mutex
 	w     io.Writer
+	text  *commandGuard // what Writer returns: text from elsewhere
 	quiet bool
 	color bool
 	total int
@@ -29,13 +30,13 @@ type plain struct {
 }
 
 func newPlain(o Options) *plain {
-	return &plain{w: o.Stderr, quiet: o.Quiet}
+	return &plain{w: o.Stderr, text: &commandGuard{w: o.Stderr}, quiet: o.Quiet}
 }
 
 func (p *plain) FetchStarted([]toolchain.Toolchain)   {}
 func (p *plain) ToolchainFetched(toolchain.Toolchain) {}
 func (p *plain) CellStarted(*matrix.Cell)             {}
-func (p *plain) Writer() io.Writer                    { return p.w }
+func (p *plain) Writer() io.Writer                    { return p.text }
 
 func (p *plain) RunStarted(cells []*matrix.Cell) {
 	p.mu.Lock()
@@ -63,6 +64,7 @@ func (p *plain) CellDone(c *matrix.Cell, r *results.Cell) {
 func (p *plain) Finish(r *results.Results) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.text.flush()
 	io.WriteString(p.w, claimLines(r, p.color))
 }
 
@@ -85,13 +87,13 @@ func cellLine(done, total int, c *matrix.Cell, r *results.Cell, color bool) stri
 	if r.Cached {
 		detail += " (cached)"
 	}
-	outcome := fmt.Sprintf("%-11s", r.Outcome)
+	outcome := fmt.Sprintf("%-11s", report.PlainText(r.Outcome))
 	if color {
 		outcome = paint(r.Outcome, outcome)
 	}
-	line := fmt.Sprintf("[%*d/%d] %s %s", len(fmt.Sprint(total)), done, total, outcome, cellID(c))
+	line := fmt.Sprintf("[%*d/%d] %s %s", len(fmt.Sprint(total)), done, total, outcome, report.PlainText(cellID(c)))
 	if detail = strings.TrimSpace(detail); detail != "" {
-		line += "  " + detail
+		line += "  " + report.PlainText(detail)
 	}
 	return line
 }
@@ -102,28 +104,29 @@ func buildLine(req build.Request, res build.Result, color bool) string {
 	if req.GOEXPERIMENT != "" {
 		exp = " GOEXPERIMENT=" + req.GOEXPERIMENT
 	}
+	what := report.PlainText(fmt.Sprintf("%s with %s%s", req.Case.Name, req.Toolchain.Version, exp))
 	if res.Error != "" {
 		failed := "build failed"
 		if color {
 			failed = paint(results.BuildError, failed)
 		}
-		return fmt.Sprintf("%s: %s with %s%s (%.1fs): %s", failed, req.Case.Name, req.Toolchain.Version, exp, res.Duration.Seconds(), firstLine(res.Error))
+		return fmt.Sprintf("%s: %s (%.1fs): %s", failed, what, res.Duration.Seconds(), report.PlainText(firstLine(res.Error)))
 	}
 	if res.Cached {
-		return fmt.Sprintf("built %s with %s%s (reused)", req.Case.Name, req.Toolchain.Version, exp)
+		return fmt.Sprintf("built %s (reused)", what)
 	}
-	return fmt.Sprintf("built %s with %s%s (%.1fs)", req.Case.Name, req.Toolchain.Version, exp, res.Duration.Seconds())
+	return fmt.Sprintf("built %s (%.1fs)", what, res.Duration.Seconds())
 }
 
 // claimLines says each claim's verdict, a line each.
 func claimLines(r *results.Results, color bool) string {
 	var b strings.Builder
 	for _, c := range r.Claims {
-		v := c.Verdict
+		v := report.PlainText(c.Verdict)
 		if color {
-			v = paintVerdict(v)
+			v = paint(c.Verdict, v)
 		}
-		fmt.Fprintf(&b, "claim %s %s: %s\n", c.ID, v, c.Summary)
+		fmt.Fprintf(&b, "claim %s %s: %s\n", report.PlainText(c.ID), v, report.PlainText(c.Summary))
 	}
 	return b.String()
 }
@@ -156,6 +159,7 @@ var colors = map[string]string{
 	results.Refuted:    "31",
 	results.Partly:     "33",
 	results.Flaky:      "35",
+	results.Unstable:   "33",
 	results.Untested:   "2",
 }
 
@@ -165,8 +169,6 @@ func paint(key, s string) string {
 	}
 	return s
 }
-
-func paintVerdict(v string) string { return paint(v, v) }
 
 // colorOK reports whether colour may be used on a terminal: NO_COLOR
 // (https://no-color.org) set to anything but "" forbids it, and so does

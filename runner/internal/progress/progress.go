@@ -13,6 +13,13 @@
 //	Options.JSON (--json)      in addition, one JSON event per line on stdout
 //
 // -q (Options.Quiet) drops the line per build and cell, not the rest.
+//
+// Text a case or the matrix supplied (names, settings, reasons, build
+// errors, claims) is escaped in every line (report.PlainText), so it can
+// neither end a line nor colour or move anything; on GitHub, workflow
+// command data and properties are escaped as @actions/core escapes them,
+// and no other line can be read as a command (commandGuard). The step
+// summary is report.MarkdownLimited, escaped as the Markdown report is.
 package progress
 
 import (

@@ -9,6 +9,7 @@ import (
 
 	"gomatrix/runner/internal/build"
 	"gomatrix/runner/internal/matrix"
+	"gomatrix/runner/internal/report"
 	"gomatrix/runner/internal/results"
 	"gomatrix/runner/internal/toolchain"
 )
@@ -52,7 +53,7 @@ func (t *tty) FetchStarted(ts []toolchain.Toolchain) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, tc := range ts {
-		t.fetching = append(t.fetching, versionLabel(tc))
+		t.fetching = append(t.fetching, report.PlainText(versionLabel(tc)))
 	}
 	t.fetchStart = t.o.Now()
 	t.tickLocked()
@@ -63,7 +64,7 @@ func (t *tty) ToolchainFetched(tc toolchain.Toolchain) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for i, v := range t.fetching {
-		if v == versionLabel(tc) {
+		if v == report.PlainText(versionLabel(tc)) {
 			t.fetching = append(t.fetching[:i], t.fetching[i+1:]...)
 			break
 		}
@@ -89,7 +90,7 @@ func (t *tty) RunStarted(cells []*matrix.Cell) {
 func (t *tty) BuildDone(req build.Request, res build.Result) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.current = "built " + req.Case.Name + " " + req.Toolchain.Version
+	t.current = report.PlainText("built " + req.Case.Name + " " + req.Toolchain.Version)
 	if !t.o.Quiet {
 		t.printLocked(buildLine(req, res, t.color))
 	} else {
@@ -100,7 +101,7 @@ func (t *tty) BuildDone(req build.Request, res build.Result) {
 func (t *tty) CellStarted(c *matrix.Cell) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.current = cellID(c)
+	t.current = report.PlainText(cellID(c))
 	t.redrawLocked()
 }
 

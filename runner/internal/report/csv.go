@@ -19,15 +19,19 @@ var csvColumns = []string{
 	"cached", "claims",
 	"stdout_bytes", "stdout_truncated", "stdout_head", "stdout_tail",
 	"stderr_bytes", "stderr_truncated", "stderr_head", "stderr_tail",
-	"goroutine_dump", "build_output", "reproduce",
+	"goroutine_dump", "build_output", "reproduce", "inert_error",
+	"complete_ms_min", "complete_ms_median", "complete_ms_max", "complete_ms_mad", "self_ms", "timing_error",
 }
 
 // CSV writes r as CSV (RFC 4180): a header, then one row per cell in the
 // order of results.json. Unset axes are empty (gomaxprocs too); absent
 // numbers are empty, not 0. counts is "complete=2 hang=1" (majority
 // first); inert joins its reasons with "; "; claims lists the claims that
-// name the cell, "C2:contradicting C5:excluded". Output excerpts keep
-// their newlines, quoted as CSV quotes them.
+// name the cell, "C2:contradicting C5:excluded"; complete_ms_min … _mad
+// summarise the complete_ms of every run (see results.Spread). Output excerpts keep
+// their newlines, quoted as CSV quotes them. A field a spreadsheet would
+// run as a formula (starting with =, +, -, @, tab or CR) starts with a '
+// (see csvField); numbers stay numbers.
 func CSV(w io.Writer, r *results.Results) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvColumns); err != nil {
@@ -49,7 +53,12 @@ func CSV(w io.Writer, r *results.Results) error {
 		}
 		row = append(row, outputFields(c.Stdout)...)
 		row = append(row, outputFields(c.Stderr)...)
-		row = append(row, c.GoroutineDump, c.BuildOutput, c.Reproduce)
+		row = append(row, c.GoroutineDump, c.BuildOutput, c.Reproduce, c.InertError)
+		row = append(row, spreadFields(c)...)
+		row = append(row, floatPtr(c.SelfMS), c.TimingError)
+		for i := range row {
+			row[i] = csvField(row[i])
+		}
 		if err := cw.Write(row); err != nil {
 			return err
 		}
@@ -100,4 +109,14 @@ func boolText(b bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+// spreadFields are the min, median, max and MAD of the complete_ms of a
+// cell's runs; empty when none completed.
+func spreadFields(c *results.Cell) []string {
+	s, ok := results.SpreadOf(c.CompleteTimes())
+	if !ok {
+		return []string{"", "", "", ""}
+	}
+	return []string{floatText(s.Min), floatText(s.Median), floatText(s.Max), floatText(s.MAD)}
 }

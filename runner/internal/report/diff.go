@@ -340,9 +340,9 @@ const RegressionDefinition = "a regression is a cell whose outcome went from com
 // line tallies the changes and regressions.
 func DiffText(w io.Writer, d *Delta) error {
 	p := &printer{w: w}
-	p.printf("old: %s\nnew: %s\n", runLabel(d.OldName, d.Old), runLabel(d.NewName, d.New))
+	p.printf("old: %s\nnew: %s\n", PlainText(runLabel(d.OldName, d.Old)), PlainText(runLabel(d.NewName, d.New)))
 	for _, m := range d.Moved {
-		p.printf("toolchain %s\n", m)
+		p.printf("toolchain %s\n", PlainText(m))
 	}
 	mark := func(reg bool) string {
 		if reg {
@@ -351,22 +351,23 @@ func DiffText(w io.Writer, d *Delta) error {
 		return ""
 	}
 	for _, ch := range d.Changed {
-		p.printf("changed  %s: %s → %s%s\n", changedID(ch), cellState(ch.Old), cellState(ch.New), mark(ch.Regression))
+		p.printf("changed  %s: %s → %s%s\n", PlainText(changedID(ch)), PlainText(cellState(ch.Old)), PlainText(cellState(ch.New)), mark(ch.Regression))
 	}
 	for _, c := range d.Added {
-		p.printf("added    %s: %s\n", c.ID(), cellState(c))
+		p.printf("added    %s: %s\n", PlainText(c.ID()), PlainText(cellState(c)))
 	}
 	for _, c := range d.Removed {
-		p.printf("removed  %s: was %s%s\n", c.ID(), cellState(c), mark(c.Outcome != results.Skip))
+		p.printf("removed  %s: was %s%s\n", PlainText(c.ID()), PlainText(cellState(c)), mark(c.Outcome != results.Skip))
 	}
 	for _, c := range d.Claims {
+		id := PlainText(c.ID)
 		switch {
 		case c.Old == nil:
-			p.printf("claim    %s: added, %s (%s)\n", c.ID, c.New.Verdict, oneLine(c.New.Claim))
+			p.printf("claim    %s: added, %s (%s)\n", id, PlainText(c.New.Verdict), PlainText(oneLine(c.New.Claim)))
 		case c.New == nil:
-			p.printf("claim    %s: removed, was %s (%s)\n", c.ID, c.Old.Verdict, oneLine(c.Old.Claim))
+			p.printf("claim    %s: removed, was %s (%s)\n", id, PlainText(c.Old.Verdict), PlainText(oneLine(c.Old.Claim)))
 		default:
-			p.printf("claim    %s: %s → %s%s (%s)\n", c.ID, c.Old.Verdict, c.New.Verdict, mark(c.Regression), oneLine(c.New.Claim))
+			p.printf("claim    %s: %s → %s%s (%s)\n", id, PlainText(c.Old.Verdict), PlainText(c.New.Verdict), mark(c.Regression), PlainText(oneLine(c.New.Claim)))
 		}
 	}
 	p.printf("%s; %s\n", d.tally(), regressionsText(d.Regressions()))
@@ -380,7 +381,7 @@ func DiffMarkdown(w io.Writer, d *Delta) error {
 	p.printf("# Changes between runs\n\n")
 	p.printf("- old: %s\n- new: %s\n", mdName(runLabel(d.OldName, d.Old)), mdName(runLabel(d.NewName, d.New)))
 	for _, m := range d.Moved {
-		p.printf("- toolchain %s\n", escape(m))
+		p.printf("- toolchain %s\n", MarkdownText(m))
 	}
 	p.printf("\n")
 	if n := d.Regressions(); n > 0 {
@@ -394,25 +395,25 @@ func DiffMarkdown(w io.Writer, d *Delta) error {
 		}
 		return ""
 	}
-	state := func(c *results.Cell) string { return symbols[c.Outcome] + " " + escape(cellState(c)) }
+	state := func(c *results.Cell) string { return symbols[c.Outcome] + " " + MarkdownText(cellState(c)) }
 	if len(d.Changed) > 0 {
 		p.printf("## Changed cells\n\n| cell | old | new | |\n|---|---|---|---|\n")
 		for _, ch := range d.Changed {
-			p.printf("| %s | %s | %s | %s |\n", escape(changedID(ch)), state(ch.Old), state(ch.New), reg(ch.Regression))
+			p.printf("| %s | %s | %s | %s |\n", MarkdownText(changedID(ch)), state(ch.Old), state(ch.New), reg(ch.Regression))
 		}
 		p.printf("\n")
 	}
 	if len(d.Added) > 0 {
 		p.printf("## Added cells\n\n| cell | outcome |\n|---|---|\n")
 		for _, c := range d.Added {
-			p.printf("| %s | %s |\n", escape(c.ID()), state(c))
+			p.printf("| %s | %s |\n", MarkdownText(c.ID()), state(c))
 		}
 		p.printf("\n")
 	}
 	if len(d.Removed) > 0 {
 		p.printf("## Removed cells\n\n| cell | was | |\n|---|---|---|\n")
 		for _, c := range d.Removed {
-			p.printf("| %s | %s | %s |\n", escape(c.ID()), state(c), reg(c.Outcome != results.Skip))
+			p.printf("| %s | %s | %s |\n", MarkdownText(c.ID()), state(c), reg(c.Outcome != results.Skip))
 		}
 		p.printf("\n")
 	}
@@ -426,7 +427,7 @@ func DiffMarkdown(w io.Writer, d *Delta) error {
 			if c.New != nil {
 				text, new = c.New.Claim, verdictText(c.New.Verdict)
 			}
-			p.printf("| %s | %s | %s | %s | %s |\n", escape(c.ID), escape(text), old, new, reg(c.Regression))
+			p.printf("| %s | %s | %s | %s | %s |\n", MarkdownText(c.ID), MarkdownText(text), old, new, reg(c.Regression))
 		}
 		p.printf("\n")
 	}
@@ -437,8 +438,8 @@ func DiffMarkdown(w io.Writer, d *Delta) error {
 // mdName quotes the file name at the start of a run label as code.
 func mdName(label string) string {
 	name, rest, ok := strings.Cut(label, " (")
-	if !ok || strings.Contains(name, "`") {
-		return escape(label)
+	if !ok {
+		return MarkdownText(label)
 	}
-	return "`" + name + "` (" + escape(rest)
+	return markdownCode(name) + " (" + MarkdownText(rest)
 }

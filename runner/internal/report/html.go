@@ -44,6 +44,7 @@ var htmlVerdictSymbols = map[string]string{
 	results.Refuted:  "✗",
 	results.Partly:   "◐",
 	results.Flaky:    "≈",
+	results.Unstable: "↕",
 	results.Untested: "?",
 }
 
@@ -262,7 +263,7 @@ func htmlClaims(r *results.Results) []htmlClaim {
 		for _, l := range []struct {
 			title string
 			lines []string
-		}{{"As expected", c.Holding}, {"Contradicting", c.Contradicting}, {"Flaky", c.Flaky}, {"Excluded", c.Excluded}} {
+		}{{"As expected", c.Holding}, {"Contradicting", c.Contradicting}, {"Flaky", c.Flaky}, {"Unstable", c.Unstable}, {"Excluded", c.Excluded}} {
 			if len(l.lines) > 0 {
 				hc.Lists = append(hc.Lists, evidenceList(l.title, l.lines, ids, idSet))
 			}
@@ -479,6 +480,9 @@ func gridCell(c *results.Cell, index int, refs []ClaimRef) htmlCell {
 	title := []string{c.ID() + ": " + c.Outcome}
 	if c.Outcome == results.Complete && c.CompleteMS != nil {
 		title[0] += " after " + FormatMS(*c.CompleteMS)
+		if s, ok := results.SpreadOf(c.CompleteTimes()); ok && s.N > 1 {
+			title[0] += " (median; " + s.String() + ")"
+		}
 	}
 	if c.Reason != "" {
 		title = append(title, firstLine(c.Reason))
@@ -498,6 +502,12 @@ func gridCell(c *results.Cell, index int, refs []ClaimRef) htmlCell {
 		for _, in := range c.Inert {
 			title = append(title, "inert: "+in)
 		}
+	}
+	if c.InertError != "" {
+		title = append(title, c.InertError)
+	}
+	if c.TimingError != "" {
+		title = append(title, "timing error: "+c.TimingError)
 	}
 	for _, ref := range refs {
 		if ref.Role == Contradicting {
@@ -541,6 +551,12 @@ func cellTexts(c *results.Cell) map[string]string {
 	}
 	if c.CompleteMS != nil {
 		t["complete"] = FormatMS(*c.CompleteMS)
+		if s, ok := results.SpreadOf(c.CompleteTimes()); ok && s.N > 1 {
+			t["complete"] = "median " + s.String()
+		}
+	}
+	if c.SelfMS != nil {
+		t["self"] = FormatMS(*c.SelfMS)
 	}
 	if c.TimeoutMS > 0 {
 		t["timeout"] = FormatMS(float64(c.TimeoutMS))

@@ -247,7 +247,14 @@ func cellDescription(c *results.Cell, refs []ClaimRef) string {
 	}
 	if c.CompleteMS != nil {
 		line("completed after", FormatMS(*c.CompleteMS))
+		if s, ok := results.SpreadOf(c.CompleteTimes()); ok && s.N > 1 {
+			line("completed after, over its runs", "median "+s.String())
+		}
 	}
+	if c.SelfMS != nil {
+		line("time the program reported", FormatMS(*c.SelfMS))
+	}
+	line("timing error", c.TimingError)
 	line("go line", c.GoLine)
 	line("runtime version", c.RuntimeVersion)
 	line("experiments", c.Experiments)
@@ -255,6 +262,7 @@ func cellDescription(c *results.Cell, refs []ClaimRef) string {
 	for _, in := range c.Inert {
 		line("inert", in)
 	}
+	line("settings check", c.InertError)
 	line("fatal line", c.FatalLine)
 	if c.Leftovers > 0 {
 		line("leftover processes killed", fmt.Sprint(c.Leftovers))

@@ -44,8 +44,8 @@ func mdSummary(p *printer, r *results.Results) {
 	if !r.Complete {
 		status = "**incomplete** (interrupted: only finished cells are shown)"
 	}
-	p.printf("Matrix `%s` on %s/%s with %d CPUs, %d cells, run %s by runner %s.\n\n",
-		r.Matrix.File, r.Host.GOOS, r.Host.GOARCH, r.Host.CPUs, len(r.Cells), status, r.Runner)
+	p.printf("Matrix %s on %s/%s with %d CPUs, %d cells, run %s by runner %s.\n\n",
+		markdownCode(r.Matrix.File), MarkdownText(r.Host.GOOS), MarkdownText(r.Host.GOARCH), r.Host.CPUs, len(r.Cells), status, MarkdownText(r.Runner))
 	p.printf("%s\n\n", countLine(r.Cells))
 	if n := cachedCount(r.Cells); n > 0 {
 		p.printf("%d of the %d cells were taken from the result cache, not run again (`-rerun` runs every cell).\n\n", n, len(r.Cells))
@@ -59,11 +59,11 @@ func mdToolchains(p *printer, r *results.Results) {
 	}
 	p.printf("| selector | toolchain | source |\n|---|---|---|\n")
 	for _, t := range r.Toolchains {
-		v := "`" + t.Version + "`"
+		v := markdownCode(t.Version)
 		if t.Error != "" {
-			v = "unavailable: " + escape(firstLine(t.Error))
+			v = "unavailable: " + MarkdownText(firstLine(t.Error))
 		}
-		p.printf("| `%s` | %s | %s |\n", t.Selector, v, t.Source)
+		p.printf("| %s | %s | %s |\n", markdownCode(t.Selector), v, MarkdownText(t.Source))
 	}
 	p.printf("\n")
 }
@@ -77,18 +77,19 @@ func mdClaims(p *printer, r *results.Results) {
 	p.printf("## Claims\n\n")
 	p.printf("| id | claim | cells | expected | verdict | what the cells showed |\n|---|---|---|---|---|---|\n")
 	for _, c := range r.Claims {
-		p.printf("| %s | %s | `%s` | %s | %s | %s |\n", escape(c.ID), escape(c.Claim), strings.ReplaceAll(c.Cells, "`", "'"), escape(c.Expect),
-			verdictText(c.Verdict), escape(c.Summary))
+		p.printf("| %s | %s | %s | %s | %s | %s |\n", MarkdownText(c.ID), MarkdownText(c.Claim), markdownCode(c.Cells), MarkdownText(c.Expect),
+			verdictText(c.Verdict), MarkdownText(c.Summary))
 	}
 	p.printf("\n")
 	for _, c := range r.Claims {
-		if len(c.Contradicting)+len(c.Flaky)+len(c.Excluded) == 0 {
+		if len(c.Contradicting)+len(c.Flaky)+len(c.Unstable)+len(c.Excluded) == 0 {
 			continue
 		}
-		p.printf("<details><summary>%s: evidence (%d as expected, %d contradicting, %d flaky, %d excluded)</summary>\n\n",
-			escape(c.ID), len(c.Holding), len(c.Contradicting), len(c.Flaky), len(c.Excluded))
+		p.printf("<details><summary>%s: evidence (%d as expected, %d contradicting, %d flaky, %s%d excluded)</summary>\n\n",
+			markdownHTML(c.ID), len(c.Holding), len(c.Contradicting), len(c.Flaky), unstableCount(c), len(c.Excluded))
 		mdList(p, "Contradicting", c.Contradicting)
 		mdList(p, "Flaky", c.Flaky)
+		mdList(p, "Unstable", c.Unstable)
 		mdList(p, "Excluded", c.Excluded)
 		p.printf("</details>\n\n")
 	}
@@ -101,7 +102,7 @@ func mdList(p *printer, title string, items []string) {
 	}
 	p.printf("%s:\n\n", title)
 	for _, it := range items {
-		p.printf("- %s\n", escape(it))
+		p.printf("- %s\n", MarkdownText(it))
 	}
 	p.printf("\n")
 }
@@ -115,7 +116,7 @@ func mdOutcomes(p *printer, table *Table) {
 		p.printf(" os |")
 	}
 	for _, col := range table.Columns {
-		p.printf(" %s |", escape(col))
+		p.printf(" %s |", MarkdownText(col))
 	}
 	p.printf("\n|---|---|")
 	if osCol {
@@ -126,9 +127,9 @@ func mdOutcomes(p *printer, table *Table) {
 	}
 	p.printf("\n")
 	for _, row := range table.Rows {
-		p.printf("| %s | %s |", row.Case, row.Go)
+		p.printf("| %s | %s |", MarkdownText(row.Case), MarkdownText(row.Go))
 		if osCol {
-			p.printf(" %s |", row.OS)
+			p.printf(" %s |", MarkdownText(row.OS))
 		}
 		for _, c := range row.Cells {
 			p.printf(" %s |", cellText(c))
@@ -162,13 +163,13 @@ func mdCases(p *printer, r *results.Results) {
 	}
 	p.printf("\n## Cases\n\n")
 	for _, c := range r.Matrix.Cases {
-		p.printf("- `%s` (%s, completes on %s", c.Name, c.Dir, completeOn(c.CompleteOn))
+		p.printf("- %s (%s, completes on %s", markdownCode(c.Name), MarkdownText(c.Dir), completeOn(c.CompleteOn))
 		if c.Go != "" {
-			p.printf(", go %s", escape(c.Go))
+			p.printf(", go %s", MarkdownText(c.Go))
 		}
 		p.printf(")")
 		if c.Description != "" {
-			p.printf(": %s", escape(oneLine(c.Description)))
+			p.printf(": %s", MarkdownText(oneLine(c.Description)))
 		}
 		p.printf("\n")
 	}
@@ -178,7 +179,7 @@ func completeOn(s string) string {
 	if s == "exit" || s == "" {
 		return "exit 0"
 	}
-	return "output `" + strings.ReplaceAll(s, "`", "'") + "`"
+	return "output " + markdownCode(s)
 }
 
 // A Table arranges cells in rows (case × version) and columns
@@ -279,9 +280,9 @@ func cellText(c *results.Cell) string {
 	if c == nil {
 		return ""
 	}
-	s := symbols[c.Outcome] + " " + c.Outcome
+	s := symbols[c.Outcome] + " " + MarkdownText(c.Outcome)
 	if c.Outcome == results.Complete && c.CompleteMS != nil {
-		s = symbols[c.Outcome] + " " + FormatMS(*c.CompleteMS)
+		s = symbols[c.Outcome] + " " + FormatMS(*c.CompleteMS) + spreadRange(c)
 	}
 	if c.Runs > 1 && c.Counts != nil {
 		s += fmt.Sprintf(" %d/%d", c.Counts[c.Outcome], c.Runs)
@@ -295,15 +296,35 @@ func cellText(c *results.Cell) string {
 	return s
 }
 
+// spreadRange is " (min–max)" of the complete_ms of a cell's runs, when
+// it ran more than once.
+func spreadRange(c *results.Cell) string {
+	s, ok := results.SpreadOf(c.CompleteTimes())
+	if !ok || s.N < 2 {
+		return ""
+	}
+	return " (" + strings.TrimSuffix(FormatMS(s.Min), " ms") + "–" + FormatMS(s.Max) + ")"
+}
+
+// unstableCount is "N unstable, " when a claim has unstable evidence;
+// nothing otherwise, so reports of runs without it read as before.
+func unstableCount(c results.Claim) string {
+	if len(c.Unstable) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d unstable, ", len(c.Unstable))
+}
+
 var verdictSymbols = map[string]string{
 	results.Holds:    "✅",
 	results.Refuted:  "❌",
 	results.Partly:   "◐",
 	results.Flaky:    "〰️",
+	results.Unstable: "↕️",
 	results.Untested: "❔",
 }
 
-func verdictText(v string) string { return verdictSymbols[v] + " **" + v + "**" }
+func verdictText(v string) string { return verdictSymbols[v] + " **" + MarkdownText(v) + "**" }
 
 // FormatMS formats milliseconds the way tables show durations.
 func FormatMS(ms float64) string {
@@ -346,6 +367,12 @@ func notes(cells []results.Cell) []string {
 		for _, in := range c.Inert {
 			add("† "+in, c)
 		}
+		if c.InertError != "" {
+			add("⚠️ "+c.InertError, c)
+		}
+		if c.TimingError != "" {
+			add("⚠️ timing error: "+c.TimingError, c)
+		}
 		if c.Fragile != "" {
 			add("⚠️ fragile: complete, but "+strings.TrimPrefix(c.Fragile, "completed "), c)
 		}
@@ -367,7 +394,7 @@ func notes(cells []results.Cell) []string {
 			more = fmt.Sprintf(" and %d more", len(list)-5)
 			list = list[:5]
 		}
-		out[i] = fmt.Sprintf("%s — %d cell(s): %s%s", escape(n.text), len(n.cells), escape(strings.Join(list, "; ")), more)
+		out[i] = fmt.Sprintf("%s — %d cell(s): %s%s", MarkdownText(n.text), len(n.cells), MarkdownText(strings.Join(list, "; ")), more)
 	}
 	return out
 }
@@ -388,12 +415,6 @@ func firstLine(s string) string {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// escape makes text safe inside a Markdown table cell: pipes and HTML.
-func escape(s string) string {
-	r := strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "\n", " ")
-	return r.Replace(s)
-}
 
 type printer struct {
 	w   io.Writer

@@ -87,7 +87,7 @@ func cutMarkdown(md []byte, limit int, fullReport string) []byte {
 	note := fmt.Sprintf("> [!WARNING]\n> **Cut to fit %s**: %d of %d lines were left out (%s). ",
 		sizeText(limit), len(lines), bytes.Count(md, []byte("\n")), strings.Join(what, "; "))
 	if fullReport != "" {
-		note += "The full results are in " + fullReport + "."
+		note += "The full results are in " + MarkdownText(fullReport) + "."
 	}
 	b.WriteString(note + "\n")
 	return b.Bytes()

@@ -80,6 +80,7 @@ const (
 	Refuted  = "refuted"  // none did
 	Partly   = "partly"   // some did: Summary says on which versions
 	Flaky    = "flaky"    // a cell it is about gave different outcomes on repeats
+	Unstable = "unstable" // repeats disagree on a timing bound, or a run of the same inputs gave another verdict
 	Untested = "untested" // no cell could bear on it (skipped, inert, build errors)
 )
 
@@ -101,6 +102,12 @@ type Claim struct {
 	Contradicting []string `json:"contradicting,omitempty"`
 	Flaky         []string `json:"flaky,omitempty"`
 	Excluded      []string `json:"excluded,omitempty"`
+	// Unstable lists what makes the verdict unstable: cells whose repeats
+	// disagree on a timing bound (with the runs outside it), or an earlier
+	// run of the same matrix on this host that gave another verdict.
+	// Observed is then the verdict this run's cells alone give.
+	Unstable []string `json:"unstable,omitempty"`
+	Observed string   `json:"observed,omitempty"`
 }
 
 // A Shard says which shard of a plan ('runner plan') a run was.
@@ -171,12 +178,24 @@ type Cell struct {
 	Counts map[string]int `json:"counts,omitempty"`
 	Flaky  bool           `json:"flaky,omitempty"`
 
-	ExitCode   *int     `json:"exit_code,omitempty"`
-	Signal     string   `json:"signal,omitempty"`
-	DurationMS float64  `json:"duration_ms"`
-	CompleteMS *float64 `json:"complete_ms,omitempty"` // time until completion
+	ExitCode   *int    `json:"exit_code,omitempty"`
+	Signal     string  `json:"signal,omitempty"`
+	DurationMS float64 `json:"duration_ms"`
+	// CompleteMS is the time until completion: the median over the runs
+	// that completed (see Timings for each run).
+	CompleteMS *float64 `json:"complete_ms,omitempty"`
 	TimeoutMS  int64    `json:"timeout_ms"`
 	BuildMS    float64  `json:"build_ms,omitempty"`
+	// Timings are every run's figures, in the order the runs ended, when
+	// the cell ran more than once.
+	Timings []Timing `json:"timings,omitempty"`
+	// SelfMS is the time the program reported itself (case.yaml self_ms),
+	// the median over the runs that reported one. The interval a program
+	// measures lies inside the one the runner measures, so TimingError is
+	// set when a run's SelfMS exceeds its CompleteMS: the runner's own
+	// measurement is then wrong, and says so.
+	SelfMS      *float64 `json:"self_ms,omitempty"`
+	TimingError string   `json:"timing_error,omitempty"`
 
 	Stdout        *Output `json:"stdout,omitempty"`
 	Stderr        *Output `json:"stderr,omitempty"`
@@ -195,6 +214,12 @@ type Cell struct {
 	// Inert says, per setting, why a GODEBUG or GOEXPERIMENT of this cell
 	// did not take effect: the cell ran as if it were unset.
 	Inert []string `json:"inert,omitempty"`
+	// InertError is set when a setting was found inert but the outcomes
+	// prove it took effect: the same cell without it had no outcome in
+	// common with this one (settings.CheckInert). The mark is then gone
+	// from Inert and this says what detection said and what the cells
+	// showed.
+	InertError string `json:"inert_error,omitempty"`
 
 	Reproduce string `json:"reproduce,omitempty"`
 	// Fragile is set when a complete cell took more than half of its
@@ -203,6 +228,29 @@ type Cell struct {
 	// Cached is set when the result was taken from the result cache
 	// rather than run again (run -rerun runs every cell).
 	Cached bool `json:"cached,omitempty"`
+}
+
+// A Timing is what one run of a cell measured.
+type Timing struct {
+	Outcome    string   `json:"outcome"`
+	DurationMS float64  `json:"duration_ms"`
+	CompleteMS *float64 `json:"complete_ms,omitempty"`
+	SelfMS     *float64 `json:"self_ms,omitempty"`
+}
+
+// CompleteTimes returns the complete_ms of every run of c that
+// completed: each run's with Timings, else the cell's own.
+func (c *Cell) CompleteTimes() []float64 {
+	var out []float64
+	for _, t := range c.Timings {
+		if t.CompleteMS != nil {
+			out = append(out, *t.CompleteMS)
+		}
+	}
+	if len(c.Timings) == 0 && c.CompleteMS != nil {
+		out = append(out, *c.CompleteMS)
+	}
+	return out
 }
 
 // Output is a bounded excerpt of one output stream, as package run keeps

@@ -6,14 +6,47 @@
 // The binary is executed directly, never through `go run` or a shell, with
 // the environment the caller built and nothing else, an empty standard
 // input (the null device), and its standard output and standard error each
-// on a pipe of its own. On unix it leads a new process group; on Linux it
-// also gets SIGKILL as its parent-death signal, so it dies with the runner
-// even when the runner is killed by SIGKILL. On Windows it is put in a job
+// on a pipe of its own, in a process group of its own. On unix it is
+// started by a supervisor (see "Nothing outlives a cell"), on Linux with
+// SIGKILL as its parent-death signal. On Windows it is put in a job
 // object, which is killed when the runner's handle to it closes.
 //
-// The timeout clock starts when the process has started: building is never
+// The timeout clock starts when the process is started: building is never
 // part of it. Both pipes are read continuously as output arrives; complete
 // lines are matched one by one as soon as they are read.
+//
+// # Timing
+//
+// Result.CompletedAfter (complete_ms in results.json) and Result.Duration
+// (duration_ms) are measured so that their error has a known sign: each is
+// the runner's interval, which contains the interval the program could
+// measure itself, from its first instruction to its write of the marker
+// line, or to its exit.
+//
+//   - The start is read just before the fork that starts the binary: on
+//     unix by the supervisor, on CLOCK_MONOTONIC, a clock the runner shares,
+//     so that neither the supervisor's own start nor a runner slowed down by
+//     load shortens the interval; without a supervisor, by the runner just
+//     before it starts the process. Result.Spawn is the time from the start
+//     until exec had succeeded: at most that much of the interval passed
+//     before the program's first instruction.
+//   - The end of CompletedAfter is read by the goroutine that reads the
+//     pipe, as the read that brought the marker line's newline (or EOF)
+//     returns: after the program's write, by the time the runner took to
+//     be scheduled.
+//   - The end of Duration, and of CompletedAfter for a cell that completes
+//     by exiting 0, is when the supervisor (else the runner) had reaped the
+//     process.
+//
+// So both are never shorter than the program's own interval, and longer by
+// the fork and exec (Spawn), the Go runtime's start before main, and the
+// delay before the runner reads the line or the supervisor reaps the
+// process. For the sysmon case on the 2-core machine of TestCompleteMsSign
+// that was, in all, 2 ms (median; 1.2–6 ms) idle, and 7–9 ms (median;
+// 1.6–20 ms) with both cores kept busy by other processes; before the
+// start was read before the fork, 3 runs of 60 under that load came out
+// shorter than the program's own figure, by up to 3 ms. The clock reads
+// nanoseconds; results.json keeps microseconds.
 //
 // # Outcomes
 //
@@ -64,22 +97,52 @@
 // stops its process group (SIGSTOP), so that nothing in it can fork or exit
 // while it is counted, kills every process in it with SIGKILL and counts
 // those other than the main process in Leftovers. On Linux it also finds,
-// through the parent links in /proc, the descendants of the main process and
-// of the group's members that left the group (setsid), and kills them too;
-// at a timeout it notes them before the SIGQUIT, since the main process,
-// exiting after its dump, orphans them. If a pipe is still open 10 ms after
-// all that, every process that holds its write end is killed, wherever it is
-// (Linux). The pipes are then read for at most 150 ms more and closed, so
-// that whatever escaped cannot stall the runner. On Windows, the job object
-// is terminated and Leftovers counts the other processes it held.
+// through the parent links in /proc, the descendants of the main process, of
+// the group's members and of the supervisor that left the group (setsid),
+// and kills them too (started without a supervisor, it notes them at a
+// timeout before the SIGQUIT, since the main process, exiting after its
+// dump, orphans them). If a pipe is still open 10 ms after all that, every
+// process that holds its write end is killed, wherever it is (Linux). The
+// pipes are then read for at most 150 ms more and closed, so that whatever
+// escaped cannot stall the runner. On Windows, the job object is terminated
+// and Leftovers counts the other processes it held.
 //
-// What can still escape: on Linux, a descendant that left the group, was
-// orphaned before the runner looked (for a cell that ends by its own exit,
-// any such descendant of the main process is) and closed both pipes — a
-// daemon; on macOS and the BSDs, any descendant that left the group; on
-// Windows, a process that broke away from the job. Only the main process
-// gets the parent-death signal: if the runner is killed by SIGKILL, the
-// other members of its group live on.
+// That needs a runner alive to do it. A runner killed by SIGKILL (as CI
+// systems do on cancel and timeout) can do nothing, and the parent-death
+// signal reaches only its own children: a cell's main process died with it,
+// but the processes that process started were reparented to init and lived
+// on (measured: 3 of 4 survived; TestKilledRunnerDirect). So on unix a
+// cell's binary is started by a supervisor (package supervisor): the
+// runner's own executable, started again. The supervisor is a child
+// subreaper (Linux, PR_SET_CHILD_SUBREAPER): a process of the cell whose
+// parent dies comes back to it, not to init, so every process the cell ever
+// started stays among its descendants, in the group or not. It watches a
+// socket to the runner; when the runner dies the socket reaches EOF, and
+// the supervisor kills every descendant it has and reaps them before it
+// exits: measured, none of the 8 processes of two cells was left a
+// millisecond after the runner's death, where 6 survived before
+// (cli.TestKill9; TestKilledRunnerLeavesNothing). The runner, while alive, also looks for the cell's
+// processes among the supervisor's descendants, so a daemon the cell left
+// behind (setsid, parent gone) is found, killed and counted too.
+//
+// Why a supervisor: cgroup v2's cgroup.kill would take a delegated cgroup,
+// which CI runners seldom grant; process groups recorded and reaped at the
+// next start would leave the cell running until then, and miss whatever
+// left the group. A supervisor needs nothing of the system, works on every
+// unix for the process group, and on Linux for all descendants. It is kept
+// cheap: a supervisor runs one cell after another and the idle ones are
+// kept, so a run pays a few messages on a socket, not a process start
+// (supervisor-ms of BenchmarkCompleteOverhead: 0.4 ms a run on a 2-core
+// VM); its start-up is never part of the timings (see "Timing"). If the
+// supervisor cannot be started, the runner starts the binary itself, as it
+// does for every cell on Windows.
+//
+// What can still escape: a process that left the group, on macOS and the
+// BSDs (no subreaper: the supervisor kills the group only, at once rather
+// than at the next start); on Linux, a process of a cell whose supervisor
+// was itself killed by SIGKILL (the main process dies then, by its
+// parent-death signal; the others are reparented to init); on Windows, a
+// process that broke away from the job.
 //
 // # Output
 //

@@ -50,4 +50,5 @@ func (p *proc) killPipeHolders(...*os.File) {}
 // track does nothing: only the group is looked for.
 func (p *proc) track() {}
 
-func (p *proc) tracked() bool { return false }
+// outsiders is false: descendants outside the group are not looked for.
+func (p *proc) outsiders() bool { return false }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"gomatrix/runner/internal/run/supervisor"
 )
 
 // maxrssUnit: Linux reports ru_maxrss in KiB.
@@ -108,14 +110,21 @@ func alive(pid int) bool {
 
 // others finds the live processes of the cell besides the main one: the
 // members of its process group, the processes track saw, and the
-// descendants of all those and of the main process, even where they left
-// the group (setsid). outside reports whether any is outside the group.
+// descendants of all those, of the main process and of its supervisor, even
+// where they left the group (setsid). outside reports whether any is
+// outside the group.
 //
-// A descendant whose parent died before it was seen has been reparented (to
-// init or a subreaper) and cannot be traced back: if it also left the group
-// it escapes, unless it holds an output pipe (see killPipeHolders).
+// The supervisor is a subreaper: a descendant whose parent died is
+// reparented to it, so every process of the cell is found. Without one, a
+// descendant whose parent died before it was seen has been reparented to
+// init and cannot be traced back: if it also left the group it escapes,
+// unless it holds an output pipe (see killPipeHolders).
 func (p *proc) others() (victims []int, outside bool) {
 	pg, self := p.pid, os.Getpid()
+	sup := 0
+	if p.sup != nil {
+		sup = p.sup.pid
+	}
 	children := map[int][]int{}
 	var roots []int
 	inGroup := map[int]bool{}
@@ -134,6 +143,9 @@ func (p *proc) others() (victims []int, outside bool) {
 	if !p.reaped {
 		roots = append(roots, p.pid)
 	}
+	if sup != 0 {
+		roots = append(roots, sup)
+	}
 	seen := map[int]bool{}
 	for len(roots) > 0 {
 		pid := roots[len(roots)-1]
@@ -142,7 +154,7 @@ func (p *proc) others() (victims []int, outside bool) {
 			continue
 		}
 		seen[pid] = true
-		if pid != p.pid {
+		if pid != p.pid && pid != sup {
 			victims = append(victims, pid)
 			outside = outside || !inGroup[pid]
 		}
@@ -151,13 +163,35 @@ func (p *proc) others() (victims []int, outside bool) {
 	return victims, outside
 }
 
-// tracked reports whether track saw processes outside the group.
-func (p *proc) tracked() bool { return len(p.known) > 0 }
+// outsiders reports whether processes of the cell may live outside its
+// group: track saw some, or the supervisor has adopted orphans.
+func (p *proc) outsiders() bool {
+	return len(p.known) > 0 || (p.sup != nil && p.sup.adopted(p.pid))
+}
+
+// adopted reports whether the supervisor has a child other than main: an
+// orphan of the cell it adopted. It reads a few small files, where others
+// reads one per process; when they cannot be read, it says true.
+func (s *supervisorProc) adopted(main int) bool {
+	kids, err := supervisor.Children(s.pid)
+	if err != nil {
+		return true
+	}
+	for _, k := range kids {
+		if k != main {
+			return true
+		}
+	}
+	return false
+}
 
 // track notes the processes of the cell as they are now, while the main
 // process lives: those that left the group can still be found by end after
 // the main process has exited and they have been reparented.
 func (p *proc) track() {
+	if p.sup != nil {
+		return // the supervisor adopts them
+	}
 	victims, outside := p.others()
 	if !outside {
 		return // the group is enough

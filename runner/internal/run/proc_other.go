@@ -15,10 +15,11 @@ type sysProc struct{}
 func (p *proc) configure() {}
 
 func (p *proc) startProcess() error {
+	p.start = time.Now()
 	if err := p.cmd.Start(); err != nil {
 		return err
 	}
-	p.start = time.Now()
+	p.spawn = time.Since(p.start)
 	p.pid = p.cmd.Process.Pid
 	return nil
 }

@@ -20,20 +20,37 @@ func (p *proc) configure() {
 	p.cmd.SysProcAttr = attr
 }
 
+// startProcess starts the cell's binary through a supervisor when this
+// program can be one (see supervise.go), else itself.
 func (p *proc) startProcess() error {
-	at, err := spawn(p.cmd)
-	if err != nil {
-		return err
-	}
-	p.pid = p.cmd.Process.Pid
-	p.start = at
 	p.left = map[int]bool{}
-	return nil
+	if exe := supervisorExe(); exe != "" {
+		return p.startSupervised(exe)
+	}
+	return p.startDirect()
+}
+
+// wait waits for the main process to end.
+func (p *proc) wait() exit {
+	if p.sup != nil {
+		return p.sup.wait()
+	}
+	return p.waitCmd()
+}
+
+// release lets the supervisor go, once the cell is over.
+func (p *proc) release() {
+	if p.sup != nil {
+		p.sup.release()
+	}
 }
 
 // quit sends SIGQUIT to the main process alone: the Go runtime answers it
 // with a goroutine dump on stderr and exit status 2.
 func (p *proc) quit() bool {
+	if p.sup != nil {
+		return syscall.Kill(p.pid, syscall.SIGQUIT) == nil
+	}
 	return p.cmd.Process.Signal(syscall.SIGQUIT) == nil
 }
 
@@ -42,7 +59,7 @@ func (p *proc) quit() bool {
 // counted; then it is killed, with every descendant found outside it.
 func (p *proc) end() {
 	pg := p.pid // the group id is the main process's pid (Setpgid)
-	if err := syscall.Kill(-pg, syscall.SIGSTOP); err != nil && !p.tracked() {
+	if err := syscall.Kill(-pg, syscall.SIGSTOP); err != nil && !p.outsiders() {
 		// ESRCH: nothing is left in the group. The main process, if not
 		// reaped yet, is in it, so it is gone too.
 		return
@@ -84,11 +101,7 @@ func exitStatus(ps *os.ProcessState) (code *int, signal string) {
 		c := ps.ExitCode()
 		return &c, ""
 	}
-	if ws.Signaled() {
-		return nil, signalName(ws.Signal())
-	}
-	c := ws.ExitStatus()
-	return &c, ""
+	return waitStatus(ws)
 }
 
 func signalName(s syscall.Signal) string {

@@ -40,10 +40,11 @@ func (p *proc) configure() {
 }
 
 func (p *proc) startProcess() error {
+	p.start = time.Now()
 	if err := p.cmd.Start(); err != nil {
 		return err
 	}
-	p.start = time.Now()
+	p.spawn = time.Since(p.start)
 	p.pid = p.cmd.Process.Pid
 	// The process runs before it is in the job: a child it started in that
 	// instant would escape. A Go program forks nothing that early.

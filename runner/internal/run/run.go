@@ -78,11 +78,19 @@ type Result struct {
 	// Signal is the signal that ended the process ("SIGKILL", "SIGSEGV");
 	// for a hang, the last one the runner sent.
 	Signal string `json:"signal,omitempty"`
-	// Duration runs from the start until the process is gone.
+	// Duration runs from the start until the exit of the process was seen
+	// (see "Timing" in the package documentation).
 	Duration time.Duration `json:"duration_ns"`
 	// CompletedAfter runs from the start until the matching line was read
-	// or the process exited 0; it is 0 unless the outcome is complete.
+	// or the exit status 0 was seen; it is 0 unless the outcome is
+	// complete. It is never shorter than the interval the program itself
+	// can measure from its first instruction to its write of the line.
 	CompletedAfter time.Duration `json:"completed_after_ns,omitempty"`
+	// Spawn is how long starting the binary took, from the start that
+	// Duration and CompletedAfter count from until exec had succeeded:
+	// at most this much of them passed before the program's first
+	// instruction.
+	Spawn time.Duration `json:"spawn_ns,omitempty"`
 	// Stdout and Stderr are what was kept of each stream: the head and
 	// the tail, Spec.OutputLimit bytes each.
 	Stdout results.Output `json:"stdout"`
@@ -175,13 +183,41 @@ func Cell(ctx context.Context, s Spec) (Result, error) {
 // A proc is the main process of a cell, and what the OS lets us know of the
 // other processes it started.
 type proc struct {
+	// cmd is the cell's binary: started by the runner itself, or, when
+	// sup is set, described to the supervisor that starts it (then
+	// cmd.Process stays nil).
 	cmd    *exec.Cmd
+	sup    *supervisorProc
 	pid    int
-	start  time.Time // right after the process started
-	reaped bool      // the main process has been waited for
+	start  time.Time     // just before the process was started
+	spawn  time.Duration // from start until exec had succeeded
+	reaped bool          // the main process has been waited for
 	left   map[int]bool
 	leftN  int // leftovers known by count only (Windows job objects)
 	sysProc
+}
+
+// An exit is how the main process of a cell ended.
+type exit struct {
+	at     time.Time // when its end was seen
+	code   *int      // nil when a signal ended it
+	signal string
+	maxRSS int64 // bytes, 0 where unknown
+	err    error // the wait itself failed: nothing else is known
+}
+
+// waitCmd waits for the process the runner started itself.
+func (p *proc) waitCmd() exit {
+	err := p.cmd.Wait()
+	e := exit{at: time.Now()}
+	ps := p.cmd.ProcessState
+	if ps == nil {
+		e.err = err
+		return e
+	}
+	e.code, e.signal = exitStatus(ps)
+	e.maxRSS = maxRSS(ps)
+	return e
 }
 
 // leftovers counts the other processes of the cell that were killed.
@@ -199,8 +235,7 @@ type cell struct {
 	markerAt time.Time
 	quitSent bool // SIGQUIT sent on timeout
 	killSent bool // SIGKILL sent on timeout, after Grace
-	exitAt   time.Time
-	waitErr  error
+	exit     exit
 }
 
 type marker struct{ at time.Time }
@@ -234,8 +269,7 @@ func (c *cell) run(ctx context.Context, outR, errR *os.File) (Result, error) {
 
 	waitDone := make(chan struct{})
 	go func() {
-		c.waitErr = p.cmd.Wait()
-		c.exitAt = time.Now()
+		c.exit = p.wait()
 		close(waitDone)
 	}()
 
@@ -309,6 +343,7 @@ loop:
 	p.reaped = true
 	p.finish()
 	c.drain()
+	p.release()
 	if cancelled != nil {
 		return Result{}, cancelled
 	}
@@ -361,11 +396,7 @@ func (c *cell) result() Result {
 		timeout:  s.Timeout,
 		memLimit: s.MemoryLimit,
 	}
-	if ps := p.cmd.ProcessState; ps != nil {
-		f.code, f.signal = exitStatus(ps)
-	} else {
-		f.waitErr = c.waitErr
-	}
+	f.code, f.signal, f.waitErr = c.exit.code, c.exit.signal, c.exit.err
 	// A line that matched after the exit was seen (it was still in the
 	// pipe) still completes the cell, unless the run was decided otherwise.
 	outAt, errAt := c.stdout.matchedAt(), c.stderr.matchedAt()
@@ -386,9 +417,10 @@ func (c *cell) result() Result {
 			r.Signal = "SIGQUIT"
 		}
 	}
-	r.Duration = c.exitAt.Sub(p.start)
+	r.Duration = c.exit.at.Sub(p.start)
+	r.Spawn = p.spawn
 	if r.Outcome == results.Complete {
-		done := c.exitAt
+		done := c.exit.at
 		if f.decided == "marker" && c.markerAt.Before(done) {
 			done = c.markerAt
 		}
@@ -401,9 +433,7 @@ func (c *cell) result() Result {
 		r.GoroutineDump = c.stderr.dump()
 	}
 	r.Leftovers = p.leftovers()
-	if ps := p.cmd.ProcessState; ps != nil {
-		r.MaxRSS = maxRSS(ps)
-	}
+	r.MaxRSS = c.exit.maxRSS
 	return r
 }
 

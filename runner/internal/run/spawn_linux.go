@@ -28,14 +28,17 @@ var spawner struct {
 }
 
 type spawnReq struct {
-	cmd  *exec.Cmd
-	at   time.Time
-	err  error
-	done chan struct{}
+	cmd     *exec.Cmd
+	at      time.Time // just before the start
+	started time.Time // when it had started (exec succeeded)
+	err     error
+	done    chan struct{}
 }
 
-// spawn starts cmd on the spawner thread and returns when it was started.
-func spawn(cmd *exec.Cmd) (time.Time, error) {
+// spawn starts cmd on the spawner thread and returns when it was started:
+// at is taken just before the start, so a runner slowed down by load does
+// not shorten the times measured from it; spawned is how long the start took.
+func spawn(cmd *exec.Cmd) (at time.Time, spawned time.Duration, err error) {
 	spawner.once.Do(func() {
 		spawner.reqs = make(chan *spawnReq)
 		go spawnLoop(spawner.reqs)
@@ -43,14 +46,15 @@ func spawn(cmd *exec.Cmd) (time.Time, error) {
 	r := &spawnReq{cmd: cmd, done: make(chan struct{})}
 	spawner.reqs <- r
 	<-r.done
-	return r.at, r.err
+	return r.at, r.started.Sub(r.at), r.err
 }
 
 func spawnLoop(reqs <-chan *spawnReq) {
 	runtime.LockOSThread() // never unlocked, and this goroutine never returns
 	for r := range reqs {
-		r.err = r.cmd.Start()
 		r.at = time.Now()
+		r.err = r.cmd.Start()
+		r.started = time.Now()
 		close(r.done)
 	}
 }

@@ -13,7 +13,8 @@ import (
 // signal or a cancelled context still ends them: see Cell).
 func setPdeathsig(*syscall.SysProcAttr) {}
 
-func spawn(cmd *exec.Cmd) (time.Time, error) {
-	err := cmd.Start()
-	return time.Now(), err
+func spawn(cmd *exec.Cmd) (at time.Time, spawned time.Duration, err error) {
+	at = time.Now()
+	err = cmd.Start()
+	return at, time.Since(at), err
 }

@@ -2,6 +2,9 @@ package scheduler
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"gomatrix/runner/internal/build"
@@ -49,6 +52,7 @@ func (s *Scheduler) result(c *matrix.Cell, b build.Result, runs []run.Result) *r
 	r.Reproduce = s.reproduce(c, b)
 	r.Inert = inert(c, b)
 	fold(r, runs)
+	timings(r, runs, c.Case.SelfMS)
 	return r
 }
 
@@ -107,13 +111,71 @@ func detail(r *results.Cell, x run.Result) {
 	if x.Outcome == results.Complete {
 		v := ms(x.CompletedAfter)
 		r.CompleteMS = &v
-		if r.TimeoutMS > 0 && v > FragileFraction*float64(r.TimeoutMS) {
-			r.Fragile = fmt.Sprintf("completed after %.0f%% of its %s timeout: on a slower or busier machine it could be a hang", 100*v/float64(r.TimeoutMS), time.Duration(r.TimeoutMS)*time.Millisecond)
-		}
 	}
 	r.Stdout, r.Stderr = nonEmpty(x.Stdout), nonEmpty(x.Stderr)
 	r.GoroutineDump, r.FatalLine = x.GoroutineDump, x.FatalLine
 	r.Leftovers = x.Leftovers
+}
+
+// timings records every run's figures when there are several, makes
+// the cell's complete_ms the median of its complete runs, and records the
+// time the program reported itself (selfMS), flagging a run whose
+// program measured more than the runner did.
+func timings(r *results.Cell, runs []run.Result, selfMS *regexp.Regexp) {
+	var ts []results.Timing
+	for _, x := range runs {
+		t := results.Timing{Outcome: x.Outcome, DurationMS: ms(x.Duration)}
+		if x.Outcome == results.Complete {
+			v := ms(x.CompletedAfter)
+			t.CompleteMS = &v
+		}
+		t.SelfMS = reportedMS(selfMS, x.Stdout, x.Stderr)
+		ts = append(ts, t)
+	}
+	if len(ts) > 1 {
+		r.Timings = ts
+	}
+	if s, ok := results.SpreadOf(r.CompleteTimes()); ok && r.Outcome == results.Complete {
+		if len(ts) > 1 {
+			r.CompleteMS = &s.Median
+		}
+		if r.TimeoutMS > 0 && s.Max > FragileFraction*float64(r.TimeoutMS) {
+			r.Fragile = fmt.Sprintf("completed after %.0f%% of its %s timeout: on a slower or busier machine it could be a hang", 100*s.Max/float64(r.TimeoutMS), time.Duration(r.TimeoutMS)*time.Millisecond)
+		}
+	}
+	var self []float64
+	for i, t := range ts {
+		if t.SelfMS == nil {
+			continue
+		}
+		self = append(self, *t.SelfMS)
+		if t.CompleteMS != nil && *t.SelfMS > *t.CompleteMS && r.TimingError == "" {
+			r.TimingError = fmt.Sprintf("run %d: the program measured %.2f ms inside an interval the runner measured as %.2f ms: the runner's complete_ms is too low there", i+1, *t.SelfMS, *t.CompleteMS)
+		}
+	}
+	if s, ok := results.SpreadOf(self); ok {
+		r.SelfMS = &s.Median
+	}
+}
+
+// reportedMS finds the milliseconds a program reported itself in its
+// output: the first line selfMS matches, its group parsed as a number.
+func reportedMS(selfMS *regexp.Regexp, outs ...results.Output) *float64 {
+	if selfMS == nil {
+		return nil
+	}
+	for _, o := range outs {
+		for line := range strings.Lines(o.Head + o.Tail) {
+			m := selfMS.FindStringSubmatch(strings.TrimRight(line, "\r\n"))
+			if m == nil {
+				continue
+			}
+			if v, err := strconv.ParseFloat(m[1], 64); err == nil {
+				return &v
+			}
+		}
+	}
+	return nil
 }
 
 // nonEmpty returns o, or nil for a stream that carried nothing (results.json

@@ -1,6 +1,7 @@
 // Package settings decides whether a cell's GODEBUG and GOEXPERIMENT
-// settings were in effect. Both fail silently: the Go runtime ignores a
-// GODEBUG key it does not know, and toolchains before go1.17 ignore
+// settings were in effect. Both fail silently: a program ignores a
+// GODEBUG key no package of its standard library reads, and toolchains
+// before go1.17 ignore
 // GOEXPERIMENT at build time (it is baked in when the toolchain itself is
 // built). A cell whose setting did nothing must not be reported as if
 // the setting had been tried.
@@ -8,13 +9,9 @@ package settings
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"gomatrix/runner/internal/gover"
 )
@@ -53,60 +50,9 @@ func InertGOEXPERIMENT(version, requested, recorded string) string {
 	return fmt.Sprintf("GOEXPERIMENT=%s: the binary does not record %s (it records %q): the setting matches the toolchain's default and changed nothing", requested, strings.Join(missing, ","), recorded)
 }
 
-// GODEBUGKeys returns the GODEBUG keys the toolchain at goroot knows,
-// read from its sources: the runtime's debug variable table (runtime1.go)
-// and, since go1.21, internal/godebugs. The result is cached per goroot.
-func GODEBUGKeys(goroot string) (map[string]bool, error) {
-	keysMu.Lock()
-	defer keysMu.Unlock()
-	if k, ok := keysCache[goroot]; ok {
-		return k, nil
-	}
-	keys := map[string]bool{}
-	found := false
-	for _, f := range []struct {
-		path string
-		re   *regexp.Regexp
-	}{
-		{"src/runtime/runtime1.go", reRuntimeVar},
-		{"src/internal/godebugs/table.go", reGodebugsName},
-	} {
-		data, err := os.ReadFile(filepath.Join(goroot, filepath.FromSlash(f.path)))
-		if err != nil {
-			continue
-		}
-		found = true
-		src := string(data)
-		if f.re == reRuntimeVar {
-			// Only the dbgvars table, not every string in the file.
-			if i := strings.Index(src, "dbgvars"); i >= 0 {
-				src = src[i:]
-			}
-		}
-		for _, m := range f.re.FindAllStringSubmatch(src, -1) {
-			keys[m[1]] = true
-		}
-	}
-	if !found {
-		return nil, fmt.Errorf("read GODEBUG keys: no runtime sources under %s", goroot)
-	}
-	keysCache[goroot] = keys
-	return keys, nil
-}
-
-var (
-	keysMu    sync.Mutex
-	keysCache = map[string]map[string]bool{}
-
-	// {"asyncpreemptoff", &debug.asyncpreemptoff}  (up to go1.20)
-	// {name: "asyncpreemptoff", value: &debug.asyncpreemptoff}  (go1.21+)
-	reRuntimeVar = regexp.MustCompile(`\{\s*(?:name:\s*)?"([A-Za-z0-9_]+)"\s*,`)
-	// {Name: "panicnil", Package: "runtime", ...}
-	reGodebugsName = regexp.MustCompile(`Name:\s*"([A-Za-z0-9_]+)"`)
-)
-
-// InertGODEBUG says which keys of a GODEBUG value the toolchain does not
-// know, and so silently ignores; "" when all are known or value is empty.
+// InertGODEBUG says which keys of a GODEBUG value no package of the
+// toolchain's standard library reads (known is GODEBUGKeys), and so are
+// silently ignored; "" when all are read or value is empty.
 func InertGODEBUG(version, value string, known map[string]bool) string {
 	if value == "" || known == nil {
 		return ""
@@ -123,5 +69,29 @@ func InertGODEBUG(version, value string, known map[string]bool) string {
 	}
 	sort.Strings(unknown)
 	unknown = slices.Compact(unknown)
-	return fmt.Sprintf("GODEBUG %s is inert: %s's runtime does not know %s and ignores it", value, version, strings.Join(unknown, ", "))
+	return fmt.Sprintf("GODEBUG %s is inert: %s's standard library does not read %s and ignores it (%s)", value, version, strings.Join(unknown, ", "), searched)
+}
+
+// searched says, in inert messages, where a key was looked for.
+const searched = "searched in GOROOT/src: the runtime's debug variables, internal/godebugs, godebug.New and godebug.Get calls, direct parsing of $GODEBUG"
+
+// inertKeys returns the keys an InertGODEBUG message names, in this
+// runner's wording and in that of runners before it ("…'s runtime does
+// not know k1, k2 and ignores it"); nil when msg is not one.
+func inertKeys(msg string) []string {
+	if !strings.HasPrefix(msg, "GODEBUG ") {
+		return nil
+	}
+	for _, verb := range []string{" does not read ", " does not know "} {
+		_, rest, ok := strings.Cut(msg, verb)
+		if !ok {
+			continue
+		}
+		list, _, ok := strings.Cut(rest, " and ignores it")
+		if !ok {
+			return nil
+		}
+		return strings.Split(list, ", ")
+	}
+	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 )
 
@@ -38,29 +37,6 @@ func fakeGOROOT(t *testing.T, files map[string]string) string {
 		os.WriteFile(p, []byte(src), 0o644)
 	}
 	return dir
-}
-
-func TestGODEBUGKeysOldFormat(t *testing.T) {
-	// As in go1.13's runtime1.go.
-	root := fakeGOROOT(t, map[string]string{"src/runtime/runtime1.go": `
-var x = "notakey"
-var dbgvars = []dbgVar{
-	{"allocfreetrace", &debug.allocfreetrace},
-	{"asyncpreemptoff", &debug.asyncpreemptoff},
-}`})
-	keys, err := GODEBUGKeys(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !keys["asyncpreemptoff"] || !keys["allocfreetrace"] || keys["notakey"] {
-		t.Errorf("keys = %v", keys)
-	}
-	if msg := InertGODEBUG("go1.13.15", "asyncpreemptoff=1", keys); msg != "" {
-		t.Errorf("known key reported inert: %s", msg)
-	}
-	if msg := InertGODEBUG("go1.13.15", "panicnil=1,asyncpreemptoff=1", keys); !strings.Contains(msg, "does not know panicnil") {
-		t.Errorf("unknown key: %q", msg)
-	}
 }
 
 func TestGODEBUGKeysLocal(t *testing.T) {

@@ -45,3 +45,10 @@ func lockFile(ctx context.Context, path string, waiting func()) (release func(),
 		delay = min(2*delay, 200*time.Millisecond)
 	}
 }
+
+// LockFile takes an exclusive lock on the file at path as lockFile does:
+// what else shares the cache directory between runners (the build
+// directories, the rebuilt toolchains) is guarded with it too.
+func LockFile(ctx context.Context, path string) (release func(), err error) {
+	return lockFile(ctx, path, nil)
+}

@@ -45,6 +45,14 @@
     }
   }
 
+  // ms formats a run's milliseconds as the Go side's FormatMS does.
+  function ms(v) {
+    if (v === undefined || v === null) return '';
+    if (v < 10) return v.toFixed(1) + ' ms';
+    if (v < 10000) return v.toFixed(0) + ' ms';
+    return (v / 1000).toFixed(1) + ' s';
+  }
+
   function cellLink(i) {
     return grid.querySelector('a.cell[data-i="' + i + '"]');
   }
@@ -74,6 +82,9 @@
     row('signal', c.signal);
     row('duration', t.duration);
     row('time to completion', t.complete);
+    row('time the program reported', t.self);
+    row('timing error', c.timing_error);
+    row('settings check', c.inert_error);
     row('timeout', t.timeout);
     row('build time', t.build);
     row('go', c.go ? c.go + ' (versions entry ' + JSON.stringify(c.selector) + ')' : c.selector);
@@ -89,6 +100,19 @@
     if (c.cached) row('cached', 'taken from the result cache of an earlier run, not run again');
     body.appendChild(dl);
 
+    if (c.timings && c.timings.length) {
+      var st = section('Runs', '(in the order they ended)');
+      var tb = el('table', 'runs');
+      var hr = el('tr');
+      ['run', 'outcome', 'duration', 'time to completion', 'reported by the program'].forEach(function (h) { hr.appendChild(el('th', null, h)); });
+      tb.appendChild(hr);
+      c.timings.forEach(function (r, n) {
+        var tr = el('tr');
+        [String(n + 1), r.outcome, ms(r.duration_ms), ms(r.complete_ms), ms(r.self_ms)].forEach(function (v) { tr.appendChild(el('td', null, v)); });
+        tb.appendChild(tr);
+      });
+      st.appendChild(tb);
+    }
     if (c.inert && c.inert.length) {
       var si = section('Settings that did not take effect');
       var ul = el('ul');

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # peer.sh: the runner against the hand-written per-cell loop
-# (../shared/peer/peer-loop.sh: one `timeout go run` per cell), on the same
-# 64-cell matrix and the same timeout.
+# (bench/peer-loop.sh, our copy of the baseline: one `timeout go run` per
+# cell), on the same 64-cell matrix and the same timeout.
 #
 #   bash runner/internal/scheduler/bench/peer.sh
 #
@@ -21,7 +21,7 @@ root=$(cd "$(dirname "$0")/../../../.." && pwd)
 cd "$root"
 RUNS=${RUNS:-3}
 T=${T:-2}
-PEER=${PEER:-$root/../shared/peer/peer-loop.sh}
+PEER=${PEER:-$root/runner/internal/scheduler/bench/peer-loop.sh}
 export GOMATRIX_CACHE=${GOMATRIX_CACHE:-$HOME/.cache/gomatrix}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

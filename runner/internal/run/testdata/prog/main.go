@@ -81,6 +81,15 @@ func main() {
 		c := child(os.Args[2] == "setsid", false)
 		fmt.Println(c.Process.Pid)
 		c.Wait()
+	case "family":
+		// family: start a child in our group, one in a session of its own,
+		// and a daemon (in a session of its own, its parent gone at once);
+		// write their pids to FAMILYFILE, one a line; sleep.
+		a := child(false, false)
+		b := child(true, false)
+		d := daemon()
+		writeFile(os.Getenv("FAMILYFILE"), fmt.Sprintf("%d\n%d\n%d\n", a.Process.Pid, b.Process.Pid, d))
+		sleepForever()
 	case "ignore":
 		// Catch every signal: SIGTERM, SIGINT and SIGQUIT do nothing.
 		c := make(chan os.Signal, 100)
@@ -130,6 +139,9 @@ func main() {
 		}
 	case "pgid":
 		pgidMain()
+	case "pwd":
+		wd, err := os.Getwd()
+		fmt.Println(wd, err)
 	default:
 		fmt.Fprintln(os.Stderr, "unknown mode", os.Args[1])
 		os.Exit(2)
@@ -140,6 +152,36 @@ func sleepForever() {
 	for {
 		time.Sleep(time.Hour)
 	}
+}
+
+// daemon starts "prog fork nosetsid" in a session of its own, which starts
+// "prog sleep 1000" and exits, and returns the pid of that grandchild.
+func daemon() int {
+	exe, err := os.Executable()
+	if err != nil {
+		panic(err)
+	}
+	c := exec.Command(exe, "fork", "nosetsid")
+	c.Env = []string{}
+	setSid(c, true)
+	out, err := c.Output()
+	if err != nil {
+		panic(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		panic(err)
+	}
+	return pid
+}
+
+// writeFile writes s to f through a rename, so a reader never sees half of it.
+func writeFile(f, s string) {
+	if f == "" {
+		return
+	}
+	os.WriteFile(f+".tmp", []byte(s), 0o666)
+	os.Rename(f+".tmp", f)
 }
 
 // child starts "prog sleep 1000", in a new session if setsid, with our

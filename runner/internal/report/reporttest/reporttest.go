@@ -1,0 +1,208 @@
+// Package reporttest is test support for the renderers of results
+// (package report) and of a run's progress (package progress): a results
+// fixture whose every text field is hostile, and checks that what a
+// renderer wrote lets none of it through.
+package reporttest
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"gomatrix/runner/internal/results"
+	"gomatrix/runner/internal/toolchain"
+)
+
+// The payloads of Hostile, for tests to look for.
+const (
+	// CaseName is the case's name; its directory is "cases/" + CaseName.
+	CaseName = "<img src=x onerror=alert(1)>|x"
+	// Formula is a cell's reason, and so a CSV field.
+	Formula = `=HYPERLINK("http://evil")`
+	// FatalLine is the failing cell's fatal line.
+	FatalLine = "::error::pwned%0A"
+	// Stdout is what the failing cell printed: colour, NUL and other
+	// control bytes, a bidirectional override, a line separator, and
+	// lines that are workflow commands.
+	Stdout = "\x1b[31mred\x1b[0m\x00\x01\x7f\u202eevil\u2028::stop-commands::tok\n::add-mask::secret\n"
+)
+
+// Hostile returns results whose every text field — case name,
+// directory and description, claims, reasons, fatal lines, output,
+// goroutine dumps, build output, reproduce commands, selectors, GODEBUG
+// and GOEXPERIMENT values, toolchain errors, host — holds markup,
+// Markdown link and image syntax, table pipes, backticks, control
+// characters or GitHub workflow commands. Each call returns a new copy.
+func Hostile() *results.Results {
+	godebug, goexp := "x=`1`<b>|2", "a,b:c%0A"
+	ms, exit2, exitKilled := 3.0, 2, -1
+	cells := []results.Cell{
+		{Case: CaseName, Selector: "local", Go: "go1.26.8", GOMAXPROCS: 1, GODEBUG: godebug, GOEXPERIMENT: goexp, GoLine: "1.26",
+			Outcome: results.Fail, Reason: "exit status 2: " + FatalLine + "\r::add-mask::secret", Runs: 1, ExitCode: &exit2,
+			DurationMS: 12, TimeoutMS: 1000, FatalLine: FatalLine,
+			Stdout:        &results.Output{Head: Stdout, Bytes: int64(len(Stdout))},
+			Stderr:        &results.Output{Head: FatalLine + "\n", Tail: "]]> <![CDATA[ & \x0b\x0c\ufffe tail\r\n", Bytes: 100000, Truncated: true},
+			GoroutineDump: "goroutine 1 [running]:\n</script><script>alert(3)</script>\x00\n",
+			Inert:         []string{"GOEXPERIMENT=" + goexp + " is inert: ::warning::w <i>"},
+			InertError:    "settings check: <b>[x](y)\n::error::inert",
+			Reproduce:     "cd 'cases/" + CaseName + "' && GODEBUG='" + godebug + "' go run . # $(rm -rf ~)",
+			Experiments:   "[x](javascript:alert(1))", RuntimeVersion: "go1.26.8"},
+		{Case: CaseName, Selector: "`1.13`|<b>", GOMAXPROCS: 1, Outcome: results.Skip, Reason: Formula},
+		{Case: CaseName, Selector: "local", Go: "go1.26.8", GOMAXPROCS: 2, GODEBUG: godebug, Outcome: results.BuildError,
+			Reason: "build: ./main.go:1:1: <b>\n::error file=main.go::x", BuildOutput: "# cases/x\n::error::build\n<script>alert(4)</script>\n"},
+		{Case: CaseName, Selector: "local", Go: "go1.26.8", GOMAXPROCS: 2, Outcome: results.Fail, Reason: "-1 @SUM(1+1)", Runs: 1,
+			ExitCode: &exitKilled, Signal: "+killed", DurationMS: 5, TimeoutMS: 1000},
+		{Case: CaseName, Selector: "local", Go: "go1.26.8", GOMAXPROCS: 1, OS: "darwin<b>|x", Outcome: results.Complete, Runs: 1,
+			DurationMS: 3.5, CompleteMS: &ms, TimeoutMS: 1000, Stdout: &results.Output{Head: "ok\n", Bytes: 3},
+			Fragile: "completed after 90% of its timeout ![x](http://evil/x.png)"},
+	}
+	id := func(i int) string { return cells[i].ID() }
+	return &results.Results{
+		Schema:   results.SchemaVersion,
+		Runner:   "0.1.0 <i>|",
+		Started:  time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC),
+		Finished: time.Date(2026, 11, 26, 12, 1, 0, 0, time.UTC),
+		Complete: true,
+		Host:     results.Host{GOOS: "linux<b>", GOARCH: "amd64|x", CPUs: 2},
+		Matrix: results.Matrix{
+			File: "m`x`<b>.yaml", Versions: []string{"local", "`1.13`|<b>"},
+			GOMAXPROCS: []int{1, 2}, GODEBUG: []string{"", godebug}, GOEXPERIMENT: []string{"", goexp},
+			Cases: []results.Case{{Name: CaseName, Dir: "cases/" + CaseName, CompleteOn: "^`ok`$", Go: ">=1.13 <b>",
+				Description: "</script><script>alert(1)</script>\n| a | b |\n::error::desc"}},
+			Filter: []string{"case=<b>"},
+		},
+		Toolchains: []toolchain.Toolchain{
+			{Selector: "local", Version: "go1.26.8", Source: "path <i>|"},
+			{Selector: "`1.13`|<b>", Error: "fetch failed: \x1b[2J<script>\n::error::pwned"},
+		},
+		Claims: []results.Claim{
+			{ID: "C1<i>|`", Claim: "[link](javascript:alert(1)) and ![x](http://evil/x.png) <img src=x onerror=alert(2)>\n# heading",
+				Source: "http://evil `src` | x", Cells: "case=`<img>` version=*", Expect: "complete <b>", Verdict: results.Refuted,
+				Summary:       "::add-mask::secret | *bold* $x$",
+				Holding:       []string{id(4) + ": complete in 3.0 ms"},
+				Contradicting: []string{id(0) + ": fail " + FatalLine},
+				Excluded:      []string{id(1) + ": skip: " + Formula}},
+			{ID: "- 1. x", Claim: "- list\n1. item", Cells: "case=x|y", Expect: "hang", Verdict: "<b>odd</b>", Summary: "---"},
+		},
+		Cells: cells,
+	}
+}
+
+// CheckLines fails t if any line of out (ending at LF or CR, as the
+// GitHub Actions runner reads lines) carries a control character other
+// than tab, invalid UTF-8, a bidirectional override or a line separator,
+// or would be read as a workflow command — "::" or "##[" after leading
+// white space — unless own matches it (the renderer's own commands; nil
+// allows none).
+func CheckLines(t testing.TB, name, out string, own *regexp.Regexp) {
+	t.Helper()
+	lines := strings.FieldsFunc(out, func(r rune) bool { return r == '\n' || r == '\r' })
+	for i, line := range lines {
+		if !utf8.ValidString(line) {
+			t.Errorf("%s: line %d is not UTF-8: %q", name, i+1, line)
+		}
+		if j := strings.IndexFunc(line, func(r rune) bool {
+			return r != '\t' && unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
+		}); j >= 0 {
+			t.Errorf("%s: line %d carries %U unescaped: %q", name, i+1, []rune(line[j:])[0], line)
+		}
+		rest := strings.TrimLeftFunc(line, unicode.IsSpace)
+		if (strings.HasPrefix(rest, "::") || strings.HasPrefix(rest, "##[")) && (own == nil || !own.MatchString(line)) {
+			t.Errorf("%s: line %d would be read as a workflow command: %q", name, i+1, line)
+		}
+	}
+}
+
+// ownHTML are the HTML tags the Markdown renderers write themselves.
+var ownHTML = regexp.MustCompile(`</?(?:details|summary|sub)>`)
+
+// CheckMarkdown fails t if md, rendered as GitHub renders Markdown, could
+// show anything but text: outside code spans, no "<" but the renderers'
+// own <details>, <summary> and <sub>, no unescaped "[", "]" (links,
+// images) or "$" (math) but the "[!WARNING]" of a cut summary; every row
+// of a table has as many cells as its header, counting the pipes GitHub
+// splits rows at (any not escaped, even in code); and CheckLines.
+func CheckMarkdown(t testing.TB, name, md string) {
+	t.Helper()
+	CheckLines(t, name, md, nil)
+	cols := -1 // the cells of the table being read; -1: not in a table
+	for i, line := range strings.Split(md, "\n") {
+		if strings.HasPrefix(line, "|") {
+			n := len(unescaped(line, "|")) - 1
+			if cols < 0 {
+				cols = n
+			} else if n != cols {
+				t.Errorf("%s: line %d has %d cells, its table %d: %q", name, i+1, n, cols, line)
+			}
+		} else {
+			cols = -1
+		}
+		text := strings.Replace(withoutCode(line), "> [!WARNING]", ">", 1)
+		if html := ownHTML.ReplaceAllString(text, ""); strings.Contains(html, "<") {
+			t.Errorf("%s: line %d has markup outside code: %q", name, i+1, line)
+		}
+		if bad := unescaped(text, "[]$"); len(bad) > 0 {
+			t.Errorf("%s: line %d has %q unescaped outside code: %q", name, i+1, text[bad[0]], line)
+		}
+	}
+}
+
+// unescaped returns the positions in line of the bytes of set that no
+// backslash escapes.
+func unescaped(line, set string) []int {
+	var at []int
+	for i := 0; i < len(line); i++ {
+		switch {
+		case line[i] == '\\':
+			i++
+		case strings.IndexByte(set, line[i]) >= 0:
+			at = append(at, i)
+		}
+	}
+	return at
+}
+
+// withoutCode returns line without its code spans: a run of backticks
+// that no backslash escapes, up to the next run of the same length.
+func withoutCode(line string) string {
+	var b strings.Builder
+	for i := 0; i < len(line); {
+		switch line[i] {
+		case '\\':
+			b.WriteString(line[i:min(i+2, len(line))])
+			i += 2
+			continue
+		case '`':
+			n := len(line[i:]) - len(strings.TrimLeft(line[i:], "`"))
+			if end := closingRun(line[i+n:], n); end >= 0 {
+				i += n + end + n
+				continue
+			}
+			b.WriteString(line[i : i+n]) // no closing run: literal backticks
+			i += n
+			continue
+		}
+		b.WriteByte(line[i])
+		i++
+	}
+	return b.String()
+}
+
+// closingRun returns where in s a run of exactly n backticks starts, or -1.
+func closingRun(s string, n int) int {
+	for i := 0; i < len(s); {
+		if s[i] != '`' {
+			i++
+			continue
+		}
+		m := len(s[i:]) - len(strings.TrimLeft(s[i:], "`"))
+		if m == n {
+			return i
+		}
+		i += m
+	}
+	return -1
+}
