@@ -245,7 +245,34 @@ func (c *cell) run(ctx context.Context, outR, errR *os.File) (Result, error) {
 	// Timers count from the start the spawner recorded, not from now.
 	deadline := time.NewTimer(s.Timeout - time.Since(p.start))
 	defer deadline.Stop()
+	marks := c.startReaders(outR, errR)
+	waitDone := make(chan struct{})
+	go func() {
+		c.exit = p.wait()
+		close(waitDone)
+	}()
+	var memTick <-chan time.Time
+	if s.MemoryLimit > 0 && canPollRSS {
+		t := time.NewTicker(memPollInterval)
+		defer t.Stop()
+		memTick = t.C
+	}
+	cancelled := c.loop(ctx, deadline.C, marks, memTick, waitDone)
+	<-waitDone
+	p.reaped = true
+	p.finish()
+	c.drain()
+	p.release()
+	if cancelled != nil {
+		return Result{}, cancelled
+	}
+	return c.result(), nil
+}
 
+// startReaders starts reading the process's output; the returned channel
+// receives the time a line matched the spec's CompleteOn.
+func (c *cell) startReaders(outR, errR *os.File) <-chan marker {
+	s := c.spec
 	marks := make(chan marker, 2)
 	onMatch := func(at time.Time) {
 		select {
@@ -266,88 +293,73 @@ func (c *cell) run(ctx context.Context, outR, errR *os.File) (Result, error) {
 	c.stderr = newStream(errR, s.OutputLimit, errMatch, onMatch, true)
 	go c.stdout.read()
 	go c.stderr.read()
+	return marks
+}
 
-	waitDone := make(chan struct{})
-	go func() {
-		c.exit = p.wait()
-		close(waitDone)
-	}()
-
-	var memTick <-chan time.Time
-	if s.MemoryLimit > 0 && canPollRSS {
-		t := time.NewTicker(memPollInterval)
-		defer t.Stop()
-		memTick = t.C
-	}
+// loop waits for what ends the run first — the marker, the exit, the
+// deadline, the memory limit or ctx — and acts on it. It returns ctx's
+// error when ctx ended it; the main process has then been waited for.
+func (c *cell) loop(ctx context.Context, deadline <-chan time.Time, marks <-chan marker, memTick <-chan time.Time, waitDone <-chan struct{}) error {
 	var graceC <-chan time.Time
-	var cancelled error
-	complete := func(m marker) {
-		if c.decided == "" {
-			c.decided = "marker"
-			c.markerAt = m.at
-			p.end()
-		}
-	}
-
-loop:
 	for {
 		select {
 		case <-ctx.Done():
-			cancelled = ctx.Err()
-			p.end()
+			c.p.end()
 			<-waitDone
-			break loop
+			return ctx.Err()
 		case m := <-marks:
-			complete(m)
-		case <-deadline.C:
+			c.complete(m)
+		case <-deadline:
 			// A line read, or an exit, just before the deadline wins
 			// even if select saw the deadline first.
 			select {
 			case m := <-marks:
-				complete(m)
+				c.complete(m)
 			default:
 			}
 			if exited(waitDone) || c.decided != "" {
-				break loop
+				return nil
 			}
-			c.decided = "timeout"
-			// The runtime exits after its dump: children it leaves behind
-			// must be known before they are orphaned.
-			p.track()
-			c.stderr.markDump()
-			if p.quit() {
-				c.quitSent = true
-				grace := time.NewTimer(s.Grace)
-				defer grace.Stop()
-				graceC = grace.C
-			} else {
-				c.killSent = true
-				p.end()
-			}
+			graceC = c.timeout()
 		case <-graceC:
 			c.killSent = true
-			p.end()
+			c.p.end()
 		case <-memTick:
-			if c.decided != "" {
-				continue
-			}
-			if p.rss() > s.MemoryLimit {
+			if c.decided == "" && c.p.rss() > c.spec.MemoryLimit {
 				c.decided = "memory"
-				p.end()
+				c.p.end()
 			}
 		case <-waitDone:
-			break loop
+			return nil
 		}
 	}
-	<-waitDone
-	p.reaped = true
-	p.finish()
-	c.drain()
-	p.release()
-	if cancelled != nil {
-		return Result{}, cancelled
+}
+
+// complete ends the run at the marker m, unless something ended it first.
+func (c *cell) complete(m marker) {
+	if c.decided == "" {
+		c.decided = "marker"
+		c.markerAt = m.at
+		c.p.end()
 	}
-	return c.result(), nil
+}
+
+// timeout ends a run that reached its deadline: SIGQUIT for a goroutine
+// dump, then SIGKILL after the grace period the returned channel says is
+// over (nil when SIGQUIT could not be sent and the group was killed).
+func (c *cell) timeout() <-chan time.Time {
+	c.decided = "timeout"
+	// The runtime exits after its dump: children it leaves behind must be
+	// known before they are orphaned.
+	c.p.track()
+	c.stderr.markDump()
+	if c.p.quit() {
+		c.quitSent = true
+		return time.After(c.spec.Grace)
+	}
+	c.killSent = true
+	c.p.end()
+	return nil
 }
 
 // exited reports whether the wait for the main process is over.
