@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"gomatrix/runner/internal/toolchain"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -35,7 +36,7 @@ func LockOutput(dir string) (unlock func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock output directory %s: %w", dir, err)
 	}
-	ok, err := tryLock(f)
+	ok, err := toolchain.TryLock(f)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("lock output directory %s: %w", dir, err)
@@ -48,7 +49,7 @@ func LockOutput(dir string) (unlock func(), err error) {
 	f.Truncate(0)
 	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	return func() {
-		unlockFile(f)
+		toolchain.Unlock(f)
 		f.Close()
 	}, nil
 }

@@ -46,6 +46,15 @@ func lockFile(ctx context.Context, path string, waiting func()) (release func(),
 	}
 }
 
+// TryLock takes an exclusive lock on the open file f without waiting,
+// and reports whether it got it: flock on unix, LockFileEx on Windows,
+// nothing where files cannot be locked. The system drops it when the
+// process dies; Unlock releases it before.
+func TryLock(f *os.File) (bool, error) { return tryLock(f) }
+
+// Unlock releases a lock TryLock took.
+func Unlock(f *os.File) error { return unlock(f) }
+
 // LockFile takes an exclusive lock on the file at path as lockFile does:
 // what else shares the cache directory between runners (the build
 // directories, the rebuilt toolchains) is guarded with it too.
