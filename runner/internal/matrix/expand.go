@@ -31,6 +31,10 @@ type Cell struct {
 	// Skip, when not empty, says why the cell is not run (the case's go
 	// constraint excludes the version, or the toolchain is unavailable).
 	Skip string
+	// Timed is set when a claim bounds the cell's complete_ms: the runner's
+	// own clock is then part of what the cell measures, so its runs leave
+	// a core free for the runner (see package scheduler).
+	Timed bool
 }
 
 // ID names the cell uniquely within a matrix, in the form used by
@@ -125,7 +129,21 @@ func (m *Matrix) Expand(cases []*Case, toolchains map[string][]toolchain.Toolcha
 			cells = m.appendCells(cells, c, tc, m.GOMAXPROCS, m.GODEBUG, m.GOEXPERIMENT, nil)
 		}
 	}
-	return m.include(m.exclude(cells), cases, toolchains)
+	cells, err := m.include(m.exclude(cells), cases, toolchains)
+	m.markTimed(cells)
+	return cells, err
+}
+
+// markTimed marks the cells a claim with a complete_ms bound selects.
+func (m *Matrix) markTimed(cells []*Cell) {
+	for _, cl := range m.Claims {
+		if cl.Expect.CompleteMS == nil {
+			continue
+		}
+		for _, c := range cells {
+			c.Timed = c.Timed || c.Matches(cl.Cells)
+		}
+	}
 }
 
 // appendCells adds the cells of one case and toolchain over the given

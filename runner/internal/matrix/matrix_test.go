@@ -3,6 +3,7 @@ package matrix
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -320,5 +321,32 @@ func TestMatchVersion(t *testing.T) {
 		if got := MatchVersion(v, t113); got != want {
 			t.Errorf("MatchVersion(%q) = %v, want %v", v, got, want)
 		}
+	}
+}
+
+// The cells a claim bounds the complete_ms of are timed; others are not.
+func TestExpandMarksTimedCells(t *testing.T) {
+	m, err := Parse("m.yaml", []byte(`versions: [local]
+gomaxprocs: [1, 2]
+claims:
+  - {id: C6, claim: fast, cells: {case: sysmon, gomaxprocs: 1}, expect: {outcome: complete, complete_ms: {max: 25}}}
+  - {id: C1, claim: completes, cells: {case: busy}, expect: complete}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []*Case{{Name: "sysmon"}, {Name: "busy"}}
+	cells, err := m.Expand(cases, map[string][]toolchain.Toolchain{"local": {{Selector: "local", Version: "go1.26.8"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var timed []string
+	for _, c := range cells {
+		if c.Timed {
+			timed = append(timed, c.ID())
+		}
+	}
+	if want := []string{"sysmon go1.26.8 P=1 D= E="}; !slices.Equal(timed, want) {
+		t.Errorf("timed cells %q, want %q", timed, want)
 	}
 }

@@ -324,3 +324,35 @@ func checkStopped(t *testing.T, f *fake) {
 		t.Error("a build or run started after Run returned")
 	}
 }
+
+// A timed cell's run (a claim bounds its complete_ms) holds a core more
+// than its GOMAXPROCS, so on 2 cores a GOMAXPROCS=1 timed run never runs
+// next to another run, while untimed ones still share the cores.
+func TestTimedRunsKeepACoreForTheRunner(t *testing.T) {
+	f := newFake(2)
+	f.runTime = map[string]time.Duration{"timed": 10 * time.Millisecond, "plain": 10 * time.Millisecond}
+	timed, plain := cell("timed", "go1.26.8", 1), cell("plain", "go1.26.8", 1)
+	timed.Timed, timed.Repeat, plain.Repeat = true, 3, 4
+	if _, err := f.scheduler().Run(context.Background(), []*matrix.Cell{timed, plain}); err != nil {
+		t.Fatal(err)
+	}
+	runs := f.intervals("run")
+	if len(runs) != 7 {
+		t.Fatalf("%d runs, want 7", len(runs))
+	}
+	plainShared := false
+	for i, a := range runs {
+		for _, b := range runs[i+1:] {
+			if !a.overlaps(b) {
+				continue
+			}
+			if a.name == "timed" || b.name == "timed" {
+				t.Errorf("a timed run (%s, events %d–%d) ran next to %s (%d–%d)", a.name, a.start, a.end, b.name, b.start, b.end)
+			}
+			plainShared = plainShared || a.name == "plain" && b.name == "plain"
+		}
+	}
+	if !plainShared {
+		t.Error("no two untimed runs shared the cores")
+	}
+}
