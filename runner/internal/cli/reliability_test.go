@@ -3,11 +3,13 @@ package cli
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -64,18 +66,30 @@ func TestEdgeCases(t *testing.T) {
 	assertNoLeftovers(t)
 }
 
-// buildRunner builds the runner command for tests that need a real
-// process to signal or measure.
+// buildRunner returns the runner command, built once per test binary
+// (into the test cache), for tests that need a real process to signal or
+// measure.
 func buildRunner(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "runner")
-	cmd := exec.Command("go", "build", "-o", bin, "gomatrix/runner")
-	cmd.Env = append(os.Environ(), "GOFLAGS=")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build runner: %v\n%s", err, out)
+	bin, err := runnerBinary()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }
+
+var runnerBinary = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(testCache, "runner-under-test")
+	if runtime.GOOS == "windows" {
+		bin += ".exe"
+	}
+	cmd := exec.Command("go", "build", "-o", bin, "gomatrix/runner")
+	cmd.Env = append(os.Environ(), "GOFLAGS=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build runner: %v\n%s", err, out)
+	}
+	return bin, nil
+})
 
 // SIGTERM to the runner: every cell process is stopped, the finished
 // cells are written, marked incomplete, exit status 130.

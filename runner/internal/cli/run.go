@@ -175,7 +175,7 @@ func summarise(w io.Writer, dir string, res *results.Results, cells int) {
 // filesIn names the files pipeline.Write writes in dir: "a, b and c".
 func filesIn(dir string) string {
 	var paths []string
-	for _, f := range pipeline.Files {
+	for _, f := range pipeline.Files() {
 		paths = append(paths, filepath.Join(dir, f))
 	}
 	return strings.Join(paths[:len(paths)-1], ", ") + " and " + paths[len(paths)-1]

@@ -64,21 +64,6 @@ claims:
 	return path
 }
 
-// buildShardRunner builds the runner command into a temporary directory.
-func buildShardRunner(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "runner")
-	if runtime.GOOS == "windows" {
-		bin += ".exe"
-	}
-	cmd := exec.Command("go", "build", "-o", bin, "gomatrix/runner")
-	cmd.Env = append(os.Environ(), "GOFLAGS=")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build runner: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // runner runs the runner binary in dir and returns its exit status and
 // output.
 func execRunner(t *testing.T, bin, dir string, args ...string) (code int, stdout, stderr string) {
@@ -106,7 +91,7 @@ func TestShardedRunEqualsSingleRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs real programs")
 	}
-	bin := buildShardRunner(t)
+	bin := buildRunner(t)
 	if _, _, help := execRunner(t, bin, t.TempDir(), "run", "-h"); !strings.Contains(help, "-shard") {
 		t.Skip("run has no -shard flag yet: the flow cannot run end to end")
 	}

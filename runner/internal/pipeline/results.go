@@ -43,25 +43,28 @@ func MatrixInfo(m *matrix.Matrix, cases []*matrix.Case, f matrix.Filter) results
 	return mi
 }
 
-// Files are the files Write writes into a directory.
-var Files = []string{"results.json", "results.md", "index.html"}
+// outputs are the files Write writes into a directory, each a format of
+// report.Formats: results.json, the source of truth, first.
+var outputs = []struct{ file, format string }{{"results.json", "json"}, {"results.md", "markdown"}, {"index.html", "html"}}
+
+// Files names the files Write writes into a directory.
+func Files() []string {
+	names := make([]string, len(outputs))
+	for i, o := range outputs {
+		names[i] = o.file
+	}
+	return names
+}
 
 // Write writes results.json and its renderings (results.md, index.html)
 // into dir, each atomically.
-func Write(dir string, r *results.Results) error {
-	data, err := results.Marshal(r)
-	if err != nil {
-		return err
-	}
-	if err := results.WriteFile(filepath.Join(dir, "results.json"), data); err != nil {
-		return err
-	}
-	return WriteRenderings(dir, r)
-}
+func Write(dir string, r *results.Results) error { return write(dir, r, outputs) }
 
 // WriteRenderings writes results.md and index.html of r into dir.
-func WriteRenderings(dir string, r *results.Results) error {
-	for _, f := range []struct{ file, format string }{{"results.md", "markdown"}, {"index.html", "html"}} {
+func WriteRenderings(dir string, r *results.Results) error { return write(dir, r, outputs[1:]) }
+
+func write(dir string, r *results.Results, files []struct{ file, format string }) error {
+	for _, f := range files {
 		data, err := report.Render(f.format, r)
 		if err != nil {
 			return err

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -38,21 +37,8 @@ func TestHostileReporters(t *testing.T) {
 		{name: "json", o: Options{JSON: true}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			env := map[string]string{}
-			for k, v := range tt.env {
-				env[k] = v
-			}
-			summary := filepath.Join(t.TempDir(), "step_summary.md")
-			if env["GITHUB_ACTIONS"] == "true" {
-				env["GITHUB_STEP_SUMMARY"] = summary
-			}
-			o := tt.o
-			o.Stdout, o.Stderr = &stdout, &stderr
-			o.Getenv = func(k string) string { return env[k] }
-			o.Now = fakeClock()
-			o.Refresh = -1
-			o.Width = func() int { return 72 }
+			o, stdout, stderr, env := testOptions(t, tt.o, tt.env)
+			summary := env["GITHUB_STEP_SUMMARY"]
 			rep := New(o)
 			// Text through Writer, as a toolchain error would come (not on
 			// a terminal, where nothing reads workflow commands).

@@ -131,22 +131,11 @@ func TestReporters(t *testing.T) {
 		{name: "json", o: Options{JSON: true}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			env := map[string]string{}
-			for k, v := range tt.env {
-				env[k] = v
-			}
-			summary := filepath.Join(t.TempDir(), "step_summary.md")
-			if env["GITHUB_ACTIONS"] == "true" {
-				env["GITHUB_STEP_SUMMARY"] = summary
+			o, stdout, stderr, env := testOptions(t, tt.o, tt.env)
+			summary := env["GITHUB_STEP_SUMMARY"]
+			if summary != "" {
 				os.WriteFile(summary, []byte("# an earlier step's summary\n"), 0o644)
 			}
-			o := tt.o
-			o.Stdout, o.Stderr = &stdout, &stderr
-			o.Getenv = func(k string) string { return env[k] }
-			o.Now = fakeClock()
-			o.Refresh = -1
-			o.Width = func() int { return 72 }
 			replay(t, New(o), fixture(t))
 			golden.Check(t, "testdata/"+tt.name+".stderr", visible(stderr.Bytes()))
 			if o.JSON {
@@ -327,3 +316,24 @@ func TestTTYConcurrent(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// testOptions completes o for a test: buffers for stdout and stderr, vars
+// as the environment (with GITHUB_STEP_SUMMARY, a file in a temporary
+// directory, when GITHUB_ACTIONS is set), a fake clock, no redraws of its
+// own and a 72-column terminal. It returns the environment it made.
+func testOptions(t *testing.T, o Options, vars map[string]string) (_ Options, stdout, stderr *bytes.Buffer, env map[string]string) {
+	stdout, stderr = new(bytes.Buffer), new(bytes.Buffer)
+	env = map[string]string{}
+	for k, v := range vars {
+		env[k] = v
+	}
+	if env["GITHUB_ACTIONS"] == "true" {
+		env["GITHUB_STEP_SUMMARY"] = filepath.Join(t.TempDir(), "step_summary.md")
+	}
+	o.Stdout, o.Stderr = stdout, stderr
+	o.Getenv = func(k string) string { return env[k] }
+	o.Now = fakeClock()
+	o.Refresh = -1
+	o.Width = func() int { return 72 }
+	return o, stdout, stderr, env
+}

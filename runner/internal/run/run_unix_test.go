@@ -158,16 +158,27 @@ func TestCrashSignal(t *testing.T) {
 }
 
 // TestForkGrandchild: the program starts `prog sleep 1000` and exits 0; the
-// grandchild is killed and counted.
+// grandchild is killed and counted. On Linux also one in a session of its
+// own, orphaned when the main process exits: the supervisor, a subreaper,
+// adopts it.
 func TestForkGrandchild(t *testing.T) {
 	t.Parallel()
-	r := runCell(t, spec("fork", "nosetsid"))
-	want(t, r, results.Complete, "exit status 0")
-	child := firstLinePID(t, r)
-	if r.Leftovers != 1 {
-		t.Errorf("Leftovers %d, want 1", r.Leftovers)
+	modes := []string{"nosetsid"}
+	if runtime.GOOS == "linux" {
+		modes = append(modes, "setsid")
 	}
-	waitGone(t, child)
+	for _, mode := range modes {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			r := runCell(t, spec("fork", mode))
+			want(t, r, results.Complete, "exit status 0")
+			child := firstLinePID(t, r)
+			if r.Leftovers != 1 {
+				t.Errorf("Leftovers %d, want 1", r.Leftovers)
+			}
+			waitGone(t, child)
+		})
+	}
 }
 
 // TestLeftoversOnHang: at a timeout, the main process's descendants are

@@ -141,22 +141,6 @@ func TestKilledRunnerDirect(t *testing.T) {
 	t.Logf("without a supervisor: %d of %d processes (main, in group, setsid, daemon: %v) left 1s after the runner was killed: %v", len(left), len(family), family, left)
 }
 
-// TestSupervisorAdopts: a child in a session of its own, orphaned when the
-// main process exits 0, is adopted by the supervisor, found and killed.
-func TestSupervisorAdopts(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("only Linux has subreapers")
-	}
-	t.Parallel()
-	r := runCell(t, spec("fork", "setsid"))
-	want(t, r, results.Complete, "exit status 0")
-	child := firstLinePID(t, r)
-	if r.Leftovers != 1 {
-		t.Errorf("Leftovers %d, want 1", r.Leftovers)
-	}
-	waitGone(t, child)
-}
-
 // TestSupervisedTimes: the start is taken before the fork, so Spawn, the
 // time exec took, is part of every duration.
 func TestSupervisedTimes(t *testing.T) {
