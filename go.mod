@@ -9,3 +9,7 @@ require (
 	golang.org/x/term v0.45.0
 	gopkg.in/yaml.v3 v3.0.1
 )
+
+require golang.org/x/tools v0.49.0 // indirect
+
+tool golang.org/x/tools/cmd/bisect

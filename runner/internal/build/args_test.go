@@ -15,16 +15,18 @@ func TestBuildArgs(t *testing.T) {
 	tests := []struct {
 		procs int
 		tags  []string
+		src   source
 		want  []string
 	}{
-		{0, nil, []string{goCmd, "build", "-o", "out.tmp", "."}},
-		{2, nil, []string{goCmd, "build", "-p", "2", "-o", "out.tmp", "."}},
-		{0, []string{"a", "b"}, []string{goCmd, "build", "-tags", "a,b", "-o", "out.tmp", "."}},
-		{1, []string{"a"}, []string{goCmd, "build", "-p", "1", "-tags", "a", "-o", "out.tmp", "."}},
+		{0, nil, source{pkg: "."}, []string{goCmd, "build", "-o", "out.tmp", "."}},
+		{2, nil, source{pkg: "."}, []string{goCmd, "build", "-p", "2", "-o", "out.tmp", "."}},
+		{0, []string{"a", "b"}, source{pkg: "."}, []string{goCmd, "build", "-tags", "a,b", "-o", "out.tmp", "."}},
+		{1, []string{"a"}, source{pkg: "."}, []string{goCmd, "build", "-p", "1", "-tags", "a", "-o", "out.tmp", "."}},
+		{0, nil, source{pkg: "./cmd/x", vendor: true}, []string{goCmd, "build", "-mod=vendor", "-o", "out.tmp", "./cmd/x"}},
 	}
 	for _, tt := range tests {
 		r := Request{Case: &matrix.Case{Tags: tt.tags}, Toolchain: tc}
-		if got := buildArgs(r, tt.procs, "out.tmp"); !slices.Equal(got, tt.want) {
+		if got := buildArgs(r, &tt.src, tt.procs, "out.tmp"); !slices.Equal(got, tt.want) {
 			t.Errorf("buildArgs(procs=%d, tags=%q) = %q, want %q", tt.procs, tt.tags, got, tt.want)
 		}
 	}

@@ -22,8 +22,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/mod/modfile"
-
+	"gomatrix/runner/internal/deps"
 	"gomatrix/runner/internal/matrix"
 	"gomatrix/runner/internal/toolchain"
 )
@@ -38,6 +37,10 @@ type Request struct {
 	GOEXPERIMENT string
 	Env          []string // matrix and case env; build settings such as CGO_ENABLED, GOFLAGS
 	Timeout      time.Duration
+	// GoLine is the cell's go_line axis value: "" keeps the case's go line
+	// (the toolchain's language for a case without a go.mod), "toolchain"
+	// writes the toolchain's language, "1.22" that version.
+	GoLine string
 	// Rebuild asks, for a toolchain that reads GOEXPERIMENT only when it
 	// is itself built (before go1.17), to build with a copy of it rebuilt
 	// with the experiment (see Builder.Variant) instead of ignoring it.
@@ -54,6 +57,9 @@ type Request struct {
 func (r Request) Key() string {
 	h := sha256.New()
 	fmt.Fprintf(h, "case %s %s\ngoroot %s\nversion %s\nexp %s %v\n", r.Case.Dir, r.Case.Hash, r.Toolchain.GOROOT, r.Toolchain.Version, r.GOEXPERIMENT, r.Rebuild)
+	if r.GoLine != "" {
+		fmt.Fprintf(h, "go_line %s\n", r.GoLine)
+	}
 	if st, err := os.Stat(r.Toolchain.Go()); err == nil {
 		fmt.Fprintf(h, "go %d %d\n", st.Size(), st.ModTime().UnixNano())
 	}
@@ -70,9 +76,18 @@ func (r Request) Key() string {
 
 // A Result is the outcome of one build.
 type Result struct {
-	Binary   string        // path of the built program; "" when the build failed
-	GOROOT   string        // the toolchain that built it (a rebuilt variant's, when Variant is set)
-	GoLine   string        // the go.mod go line the case was built with ("1.26")
+	Binary string // path of the built program; "" when the build failed
+	GOROOT string // the toolchain that built it (a rebuilt variant's, when Variant is set)
+	GoLine string // the go.mod go line the case was built with ("1.26")
+	// GoModAdapted says what was changed in the case's go.mod so that an
+	// old toolchain can read it ("toolchain line removed").
+	GoModAdapted string
+	// Modules is how many modules the download step reported, and
+	// DownloadMS its wall time: 0 for a case that needs none.
+	Modules    int
+	DownloadMS float64
+	// GoMod is the go.mod the case was built with.
+	GoMod    string
 	Command  []string      // the go command that built it (argv)
 	Dir      string        // where it ran
 	Duration time.Duration // wall time of the build
@@ -121,6 +136,9 @@ func reuse(work string) (Result, bool) {
 // gocache/<version>, binaries and generated modules in builds/<key>.
 type Builder struct {
 	CacheDir string
+	// Net is the user's network settings for downloading modules; builds
+	// themselves never reach the network.
+	Net deps.Net
 }
 
 // Build builds r, with go build -p procs when procs > 0 (the scheduler
@@ -144,7 +162,8 @@ func (b *Builder) Build(ctx context.Context, r Request, procs int) (Result, erro
 	if res, ok := reuse(work); ok {
 		return res, nil
 	}
-	if err := prepareModule(&res, r, work); err != nil || res.failed() {
+	src, err := b.prepareSource(ctx, &res, r, work)
+	if err != nil || res.failed() {
 		return res, err
 	}
 	r, variantExps, err := b.useVariant(ctx, r, &res)
@@ -154,7 +173,7 @@ func (b *Builder) Build(ctx context.Context, r Request, procs int) (Result, erro
 	res.GOROOT = r.Toolchain.GOROOT
 	bin := filepath.Join(work, r.Case.Name+exeSuffix(r.Toolchain))
 	tmp := fmt.Sprintf("%s.%d.tmp", bin, os.Getpid())
-	res.Command = buildArgs(r, procs, tmp)
+	res.Command = buildArgs(r, src, procs, tmp)
 	if err := b.goBuild(ctx, r, &res); err != nil || res.failed() {
 		return res, err
 	}
@@ -175,35 +194,6 @@ func (b *Builder) Build(ctx context.Context, r Request, procs int) (Result, erro
 
 // failed reports whether the build failed (Error is set).
 func (res *Result) failed() bool { return res.Error != "" }
-
-// prepareModule sets where the case builds and its go line: in the
-// case's own module, or, for a case without a go.mod, in a copy of it
-// under work given one. A go.mod that cannot be read fails the build.
-func prepareModule(res *Result, r Request, work string) error {
-	if r.Case.HasGoMod {
-		line, err := goLine(filepath.Join(r.Case.Dir, "go.mod"))
-		if err != nil {
-			res.Error = err.Error()
-			return nil
-		}
-		res.GoLine = line
-		return nil
-	}
-	// Module mode always: a case without a go.mod gets one whose go
-	// line is the toolchain's own language version, so each version
-	// runs with its own GODEBUG defaults and language semantics.
-	src := filepath.Join(work, "src")
-	if err := copyCase(r.Case, src); err != nil {
-		return fmt.Errorf("build %s: %w", r.Case.Name, err)
-	}
-	res.GoLine = r.Toolchain.Lang()
-	mod := fmt.Sprintf("module matrixcase/%s\n\ngo %s\n", modName(r.Case.Name), res.GoLine)
-	if err := os.WriteFile(filepath.Join(src, "go.mod"), []byte(mod), 0o644); err != nil {
-		return fmt.Errorf("build %s: %w", r.Case.Name, err)
-	}
-	res.Dir = src
-	return nil
-}
 
 // useVariant returns r to build with a toolchain rebuilt with its
 // GOEXPERIMENT, when r asks for one and its toolchain needs it, and the
@@ -228,16 +218,19 @@ func (b *Builder) useVariant(ctx context.Context, r Request, res *Result) (Reque
 	return r, exps, nil
 }
 
-// buildArgs is the go build command (argv) of r, writing to out.
-func buildArgs(r Request, procs int, out string) []string {
+// buildArgs is the go build command (argv) of r in src, writing to out.
+func buildArgs(r Request, src *source, procs int, out string) []string {
 	args := []string{r.Toolchain.Go(), "build"}
 	if procs > 0 {
 		args = append(args, "-p", strconv.Itoa(procs))
 	}
+	if src.vendor {
+		args = append(args, "-mod=vendor")
+	}
 	if len(r.Case.Tags) > 0 {
 		args = append(args, "-tags", strings.Join(r.Case.Tags, ","))
 	}
-	return append(args, "-o", out, ".")
+	return append(args, "-o", out, src.pkg)
 }
 
 // goBuild runs res.Command in res.Dir, bounded by r's timeout, and
@@ -317,6 +310,9 @@ var (
 	reExperiment = regexp.MustCompile(`(?m)^.*unknown GOEXPERIMENT.*$`)
 	reNeedsGo    = regexp.MustCompile(`(?m)^.*(requires go >= |go\.mod requires go|note: module requires Go).*$`)
 	reFirstError = regexp.MustCompile(`(?m)^(\S+\.go:\d+(:\d+)?: .*|go: .*|can't load package: .*|package .*|build .*: .*|.*no Go files.*|.*not a main package.*|.*cannot find main module.*)$`)
+	// reProgress matches the go command's progress lines, which say what
+	// it is doing, never what went wrong.
+	reProgress = regexp.MustCompile(`^go: (downloading|finding|extracting|found|upgraded|added|downgraded) `)
 )
 
 // reGOROOTPath matches the way the go command names a file of a cached
@@ -333,6 +329,7 @@ func classifyLines(out string) (reason string, ice bool) {
 	if m := reICE.FindString(out); m != "" {
 		return strings.TrimSpace(m), true
 	}
+	out = dropProgress(out)
 	for _, re := range []*regexp.Regexp{reExperiment, reNeedsGo, reFirstError} {
 		if m := re.FindString(out); m != "" {
 			return strings.TrimSpace(m), false
@@ -343,6 +340,18 @@ func classifyLines(out string) (reason string, ice bool) {
 		line = "go build failed without output"
 	}
 	return line, false
+}
+
+// dropProgress removes the go command's progress lines from out.
+func dropProgress(out string) string {
+	lines := strings.Split(out, "\n")
+	keep := lines[:0]
+	for _, l := range lines {
+		if !reProgress.MatchString(l) {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
 }
 
 // readExperiments reads the runtime version a binary records and the
@@ -384,21 +393,6 @@ func isArchive(path string) bool {
 	magic := make([]byte, 8)
 	n, _ := io.ReadFull(f, magic)
 	return string(magic[:n]) == "!<arch>\n"
-}
-
-func goLine(gomod string) (string, error) {
-	data, err := os.ReadFile(gomod)
-	if err != nil {
-		return "", fmt.Errorf("read go.mod: %w", err)
-	}
-	f, err := modfile.ParseLax(gomod, data, nil)
-	if err != nil {
-		return "", fmt.Errorf("case go.mod: %w", err)
-	}
-	if f.Go == nil {
-		return "", nil // no go line: the go command assumes go 1.16
-	}
-	return f.Go.Version, nil
 }
 
 // copyCase copies a case's files into dir, which is replaced.

@@ -34,13 +34,16 @@ func AgainstPrevious(r, prev *results.Results) {
 	if prev == nil || !prev.Complete || prev.MatrixHash == "" || prev.MatrixHash != r.MatrixHash || prev.Host != r.Host {
 		return
 	}
+	// A claim is the same claim only with the same selection and
+	// expectation: an edited claim is a new question, not a rerun.
+	key := func(c results.Claim) string { return c.ID + "\x00" + c.Cells + "\x00" + c.Expect }
 	before := map[string]string{}
 	for _, c := range prev.Claims {
-		before[c.ID] = observed(c)
+		before[key(c)] = observed(c)
 	}
 	for i := range r.Claims {
 		c := &r.Claims[i]
-		was, ok := before[c.ID]
+		was, ok := before[key(*c)]
 		now := observed(*c)
 		if !ok || was == now {
 			continue
@@ -81,6 +84,10 @@ func Selects(m matrix.Match, c *results.Cell) bool {
 			}
 		case matrix.KeyGOEXPERIMENT:
 			if v != c.GOEXPERIMENT {
+				return false
+			}
+		case matrix.KeyGoLine:
+			if v != c.GoLineAxis {
 				return false
 			}
 		}

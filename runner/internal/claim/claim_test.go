@@ -151,4 +151,11 @@ func TestAgainstPrevious(t *testing.T) {
 	if other.Claims[0].Verdict != results.Partly {
 		t.Error("compared with a run of another matrix")
 	}
+	// An edited claim (same ID, another expectation) is a new question.
+	edited := run("h1", results.Partly)
+	edited.Claims[0].Expect = "build-error"
+	AgainstPrevious(edited, prev)
+	if edited.Claims[0].Verdict != results.Partly {
+		t.Errorf("compared an edited claim with its earlier version: %+v", edited.Claims[0])
+	}
 }

@@ -32,6 +32,7 @@ func init() {
 		{"report", "render a results.json again (markdown, html, csv, junit, json)", cmdReport},
 		{"diff", "compare two results.json; exit status 1 when something regressed", cmdDiff},
 		{"bisect", "find the first release where a cell's outcome changes", cmdBisect},
+		{"explain", "find the source lines where a GODEBUG setting or the go line flips a cell", cmdExplain},
 		{"help", "show help for a command", cmdHelp},
 	}
 }

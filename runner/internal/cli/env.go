@@ -16,6 +16,22 @@ type Env struct {
 	IsTTY bool
 }
 
+// offline returns e with the environment of -offline: no toolchain
+// downloads (GOMATRIX_OFFLINE=1) and no module downloads (GOPROXY=off).
+func (e *Env) offline() *Env {
+	o := *e
+	o.Getenv = func(k string) string {
+		switch k {
+		case "GOMATRIX_OFFLINE":
+			return "1"
+		case "GOPROXY":
+			return "off"
+		}
+		return e.Getenv(k)
+	}
+	return &o
+}
+
 // pipeline returns the pipeline's view of e, with toolchain progress
 // going to progress.
 func (e *Env) pipeline(progress io.Writer) pipeline.Env {

@@ -54,12 +54,13 @@ type runFlags struct {
 	par         int
 	list, quiet bool
 	json, rerun bool
+	offline     bool
 }
 
 func parseRunFlags(e *Env, args []string) (*runFlags, error) {
 	f := &runFlags{}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	addCellFlags(fs, &f.Options, "run only cells matching `key=value` (keys: case, version, gomaxprocs, godebug, goexperiment);\nrepeat the flag: the same key gives alternatives, different keys must all match")
+	addCellFlags(fs, &f.Options, "run only cells matching `key=value` (keys: case, version, gomaxprocs, godebug, goexperiment, go_line);\nrepeat the flag: the same key gives alternatives, different keys must all match")
 	fs.StringVar(&f.out, "o", "results", "write results.json, results.md and index.html to this `dir`ectory")
 	fs.IntVar(&f.par, "p", runtime.NumCPU(), "cores cells may use at once; a cell with GOMAXPROCS=n takes min(n, p)")
 	fs.BoolVar(&f.list, "list", false, "print the cells without building or running anything")
@@ -68,6 +69,7 @@ func parseRunFlags(e *Env, args []string) (*runFlags, error) {
 	fs.StringVar(&f.PlanID, "plan-id", "", "with -shard: refuse to run unless the plan derived here has this `id` (the job's \"plan\")")
 	fs.StringVar(&f.From, "from", "", "with -shard: the previous `results.json` the plan was priced from (runner plan -from)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON event per line on stdout as the run goes (see go doc ./runner/internal/progress)")
+	fs.BoolVar(&f.offline, "offline", false, "download nothing: use installed or cached toolchains and the module cache only (as GOPROXY=off GOMATRIX_OFFLINE=1)")
 	fs.BoolVar(&f.rerun, "rerun", false, "run every cell again, even those whose inputs have not changed since a cached result")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), runUsage); fs.PrintDefaults() }
 	if err := e.parseFlags(fs, args); err != nil {
@@ -88,6 +90,9 @@ func cmdRun(ctx context.Context, e *Env, args []string) error {
 	f, err := parseRunFlags(e, args)
 	if err != nil {
 		return err
+	}
+	if f.offline {
+		e = e.offline()
 	}
 	rep := progress.New(progress.Options{
 		Stderr: e.Stderr, Stdout: e.Stdout, IsTTY: e.IsTTY, JSON: f.json, Quiet: f.quiet, Getenv: e.Getenv,

@@ -157,3 +157,9 @@ func (c Constraint) Exact() (string, bool) {
 
 // String returns the constraint as written.
 func (c Constraint) String() string { return c.src }
+
+// IsLang reports whether s can be written in go.mod's go directive: a
+// version without the "go" prefix, "1.22", "1.21.0" or "1.21rc1".
+func IsLang(s string) bool {
+	return s != "" && !strings.HasPrefix(s, "go") && !strings.ContainsAny(s, " \t") && version.IsValid("go"+s) && strings.Count(s, ".") <= 2
+}

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
+
+	"golang.org/x/mod/module"
 
 	"gomatrix/runner/internal/gover"
 
@@ -47,11 +50,26 @@ type Case struct {
 	Env          []string         // env: for builds and runs of this case
 	Args         []string         // args: the program's arguments
 	Tags         []string         // tags: build tags
+	// Axes are the case's own axis lists (versions, gomaxprocs, godebug,
+	// goexperiment, go_line), which narrow the matrix's.
+	Axes CaseAxes
+	// Module, when set, makes the case a published module version
+	// (module: golang.org/x/sync@v0.10.0), fetched through the module
+	// proxy and verified; Package is the package of it the case is
+	// about (package: ./errgroup; default "."). Without a program of its
+	// own the case builds and runs Package, which must be a main
+	// package; with one, the program is built against the module version.
+	Module  module.Version
+	Package string
 
-	// HasGoMod reports whether the directory has its own go.mod, which
-	// is then used as is; otherwise the runner writes one whose go line
-	// is the building toolchain's language version.
+	// HasGoMod reports whether the directory has its own go.mod, which a
+	// build then uses in a copy (adapted for old toolchains, its go line
+	// set by the go_line axis); otherwise the runner writes one whose go
+	// line is the building toolchain's language version.
 	HasGoMod bool
+	// HasProgram reports whether the directory holds Go files of its own
+	// (a module-version case may have none).
+	HasProgram bool
 	// Files are the paths (relative to Dir) whose contents make the case:
 	// every regular file, sorted.
 	Files []string
@@ -63,7 +81,8 @@ type Case struct {
 // CaseFile is the name of the optional per-case settings file.
 const CaseFile = "case.yaml"
 
-var caseKeys = []string{"description", "complete_on", "self_ms", "timeout", "build_timeout", "go", "repeat", "memory_limit", "env", "args", "tags"}
+var caseKeys = []string{"description", "complete_on", "self_ms", "timeout", "build_timeout", "go", "repeat", "memory_limit", "env", "args", "tags",
+	"module", "package", "versions", "gomaxprocs", "godebug", "goexperiment", "go_line"}
 
 // LoadCases finds the case directories m names and reads their
 // case.yaml files. A pattern that matches no directory is an error.
@@ -170,28 +189,39 @@ func LoadCase(dir string) (*Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read case %s: %w", dir, err)
 	}
-	if !hasGo {
-		return nil, &Error{File: dir, Msg: "case directory has no .go files", Hint: "a case is a directory holding a main package"}
+	c.HasProgram = hasGo
+	if err := c.hash(); err != nil {
+		return nil, fmt.Errorf("read case %s: %w", dir, err)
 	}
+	data, err := os.ReadFile(filepath.Join(abs, CaseFile))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read case %s: %w", dir, err)
+	}
+	if err == nil {
+		if err := c.parse(filepath.Join(dir, CaseFile), data); err != nil {
+			return nil, err
+		}
+	}
+	if !c.HasProgram && c.Module.Path == "" {
+		return nil, &Error{File: dir, Msg: "case directory has no .go files", Hint: "a case is a directory holding a main package, or a case.yaml naming a module version (module: path@version)"}
+	}
+	return c, nil
+}
+
+// hash sets Hash from Files.
+func (c *Case) hash() error {
 	sort.Strings(c.Files)
 	h := sha256.New()
 	for _, f := range c.Files {
-		data, err := os.ReadFile(filepath.Join(abs, filepath.FromSlash(f)))
+		data, err := os.ReadFile(filepath.Join(c.Dir, filepath.FromSlash(f)))
 		if err != nil {
-			return nil, fmt.Errorf("read case %s: %w", dir, err)
+			return err
 		}
 		fmt.Fprintf(h, "%s %d\n", f, len(data))
 		h.Write(data)
 	}
 	c.Hash = hex.EncodeToString(h.Sum(nil))
-	data, err := os.ReadFile(filepath.Join(abs, CaseFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return c, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read case %s: %w", dir, err)
-	}
-	return c, c.parse(filepath.Join(dir, CaseFile), data)
+	return nil
 }
 
 func (c *Case) parse(file string, data []byte) error {
@@ -231,6 +261,12 @@ func (c *Case) parse(file string, data []byte) error {
 			c.MemoryLimit, _ = d.size(f.value, f.key)
 		case "env":
 			c.Env = d.env(f.value, f.key)
+		case "module":
+			c.Module = d.moduleVersion(f.value, f.key)
+		case "package":
+			c.Package = d.packagePath(f.value, f.key)
+		case "versions", "gomaxprocs", "godebug", "goexperiment", "go_line":
+			c.Axes.parse(d, f)
 		case "args", "tags":
 			var list []string
 			for i, n := range d.seq(f.value, f.key, true) {
@@ -245,6 +281,9 @@ func (c *Case) parse(file string, data []byte) error {
 				c.Tags = list
 			}
 		}
+	}
+	if c.Package != "" && c.Module.Path == "" {
+		d.errorf(root, "package", "package names a package of the module a case's module key names", "package without module")
 	}
 	return d.err()
 }
@@ -287,4 +326,77 @@ func (c *Case) parseCompleteOn(d *decoder, f field) {
 	if c.CompleteOn == nil && len(d.errs) == 0 {
 		d.errorf(f.value, f.key, hint, "complete_on needs output")
 	}
+}
+
+// moduleVersion reads module: path@version, a version the proxy can
+// serve as is (no query such as @latest: a case names what it tests).
+func (d *decoder) moduleVersion(n *yaml.Node, key string) module.Version {
+	const hint = "write module: golang.org/x/sync@v0.10.0 (a module path and an exact version)"
+	s, ok := d.str(n, key)
+	if !ok {
+		return module.Version{}
+	}
+	p, v, found := strings.Cut(s, "@")
+	if !found {
+		d.errorf(n, key, hint, "%q has no @version", s)
+		return module.Version{}
+	}
+	mv := module.Version{Path: p, Version: v}
+	if err := module.Check(p, v); err != nil {
+		d.errorf(n, key, hint, "%v", err)
+		return module.Version{}
+	}
+	return mv
+}
+
+// packagePath reads package: a slash-separated path inside the module,
+// "." or starting with "./".
+func (d *decoder) packagePath(n *yaml.Node, key string) string {
+	s, ok := d.str(n, key)
+	if !ok {
+		return ""
+	}
+	clean := path.Clean(s)
+	if s != "." && !strings.HasPrefix(s, "./") || strings.HasPrefix(clean, "..") || strings.Contains(s, `\`) {
+		d.errorf(n, key, `write package: ./errgroup (a directory of the module, relative to its root)`, "%q is not a path inside the module", s)
+		return ""
+	}
+	return "./" + strings.TrimPrefix(clean, "./")
+}
+
+// parse reads one of a case's axis lists into a, with the checks the
+// matrix's list of the same key has.
+func (a *CaseAxes) parse(d *decoder, f field) {
+	if a.Pos == nil {
+		a.Pos = map[string]Pos{}
+	}
+	a.Pos[f.key] = Pos{d.file, f.value.Line, f.value.Column}
+	switch f.key {
+	case "versions":
+		a.Versions, _ = d.stringList(f, strings.TrimSpace, nonEmpty("empty version", versionHint), unique(), validSelector)
+		a.Versions = nonNil(a.Versions)
+	case "gomaxprocs":
+		a.GOMAXPROCS = d.gomaxprocs(f)
+		if a.GOMAXPROCS == nil {
+			a.GOMAXPROCS = []int{}
+		}
+	case "godebug":
+		a.GODEBUG, _ = d.stringList(f, nil, unique(), CheckGODEBUG)
+		a.GODEBUG = nonNil(a.GODEBUG)
+	case "goexperiment":
+		a.GOEXPERIMENT, _ = d.stringList(f, nil, unique(), CheckGOEXPERIMENT)
+		a.GOEXPERIMENT = nonNil(a.GOEXPERIMENT)
+	case "go_line":
+		a.GoLine, _ = d.stringList(f, strings.TrimSpace, unique(), CheckGoLine)
+		a.GoLine = nonNil(a.GoLine)
+	}
+}
+
+// nonNil makes a list the case wrote, even an empty one, non-nil: nil
+// means "not written".
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

@@ -20,9 +20,12 @@ const MaxCells = 1_000_000
 type Cell struct {
 	Case         *Case
 	Toolchain    toolchain.Toolchain
-	GOMAXPROCS   int           // 0: unset
-	GODEBUG      string        // "": unset
-	GOEXPERIMENT string        // "": unset
+	GOMAXPROCS   int    // 0: unset
+	GODEBUG      string // "": unset
+	GOEXPERIMENT string // "": unset
+	// GoLine is the go_line axis value: "" unset (the case's own go.mod,
+	// else the toolchain's language), "toolchain", or a version ("1.22").
+	GoLine       string
 	Env          []string      // matrix env, then case env, then include env
 	Timeout      time.Duration // run timeout
 	BuildTimeout time.Duration
@@ -38,9 +41,10 @@ type Cell struct {
 }
 
 // ID names the cell uniquely within a matrix, in the form used by
-// filters and reports: "busyloop go1.26.8 P=1 D=asyncpreemptoff=1 E=".
+// filters and reports: "busyloop go1.26.8 P=1 D=asyncpreemptoff=1 E=",
+// with " L=1.22" when the go_line axis is set.
 func (c *Cell) ID() string {
-	return fmt.Sprintf("%s %s P=%s D=%s E=%s", c.Case.Name, c.Toolchain.Version, procsString(c.GOMAXPROCS), c.GODEBUG, c.GOEXPERIMENT)
+	return c.Case.Name + " " + c.Toolchain.Version + " " + c.Settings()
 }
 
 func procsString(n int) string {
@@ -52,7 +56,11 @@ func procsString(n int) string {
 
 // Settings names the cell's runtime settings: "P=1 D=asyncpreemptoff=1 E=".
 func (c *Cell) Settings() string {
-	return fmt.Sprintf("P=%s D=%s E=%s", procsString(c.GOMAXPROCS), c.GODEBUG, c.GOEXPERIMENT)
+	s := fmt.Sprintf("P=%s D=%s E=%s", procsString(c.GOMAXPROCS), c.GODEBUG, c.GOEXPERIMENT)
+	if c.GoLine != "" {
+		s += " L=" + c.GoLine
+	}
+	return s
 }
 
 // Matches reports whether the cell satisfies every key of m. case
@@ -81,6 +89,8 @@ func (c *Cell) matchKey(k, v string) bool {
 		return v == c.GODEBUG
 	case KeyGOEXPERIMENT:
 		return v == c.GOEXPERIMENT
+	case KeyGoLine:
+		return v == c.GoLine
 	}
 	return false
 }
@@ -112,26 +122,48 @@ func (m *Matrix) Selectors() []string {
 }
 
 // Expand returns the matrix's cells: toolchains × cases × gomaxprocs ×
-// godebug × goexperiment, less exclude, plus include. toolchains maps
+// godebug × goexperiment × go_line, each case's lists narrowing the
+// matrix's (see Case.Axes), less exclude, plus include. toolchains maps
 // every selector of m.Selectors() to what it resolved to.
 func (m *Matrix) Expand(cases []*Case, toolchains map[string][]toolchain.Toolchain) ([]*Cell, error) {
 	var tcs []toolchain.Toolchain
 	for _, sel := range m.Versions {
 		tcs = append(tcs, toolchains[sel]...)
 	}
-	n := len(tcs) * len(cases) * len(m.GOMAXPROCS) * len(m.GODEBUG) * len(m.GOEXPERIMENT)
-	if len(tcs) != 0 && n/len(tcs) != len(cases)*len(m.GOMAXPROCS)*len(m.GODEBUG)*len(m.GOEXPERIMENT) || n > MaxCells {
-		return nil, fmt.Errorf("%s: the matrix has %d toolchains × %d cases × %d × %d × %d settings, more than the limit of %d cells\nhint: split it, or use exclude", m.File, len(tcs), len(cases), len(m.GOMAXPROCS), len(m.GODEBUG), len(m.GOEXPERIMENT), MaxCells)
+	all := m.axes(tcs)
+	if n, ok := all.size(len(cases)); !ok || n > MaxCells {
+		return nil, fmt.Errorf("%s: the matrix has %d toolchains × %d cases × %d × %d × %d × %d settings, more than the limit of %d cells\nhint: split it, or use exclude", m.File, len(tcs), len(cases), len(m.GOMAXPROCS), len(m.GODEBUG), len(m.GOEXPERIMENT), len(m.GoLine), MaxCells)
 	}
-	cells := make([]*Cell, 0, n)
+	perCase, err := narrowAll(cases, all)
+	if err != nil {
+		return nil, err
+	}
+	var cells []*Cell
 	for _, tc := range tcs {
-		for _, c := range cases {
-			cells = m.appendCells(cells, c, tc, m.GOMAXPROCS, m.GODEBUG, m.GOEXPERIMENT, nil)
+		for i, c := range cases {
+			if perCase[i].has(tc) {
+				cells = m.appendCells(cells, c, tc, perCase[i])
+			}
 		}
 	}
-	cells, err := m.include(m.exclude(cells), cases, toolchains)
+	cells, err = m.include(m.exclude(cells), cases, perCase, toolchains)
 	m.markTimed(cells)
 	return cells, err
+}
+
+// narrowAll returns each case's axes: the matrix's, narrowed by the case.
+func narrowAll(cases []*Case, all axes) ([]axes, error) {
+	var errs ErrorList
+	out := make([]axes, len(cases))
+	for i, c := range cases {
+		a, err := c.narrow(all)
+		errs = append(errs, err...)
+		out[i] = a
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return out, nil
 }
 
 // markTimed marks the cells a claim with a complete_ms bound selects.
@@ -146,25 +178,24 @@ func (m *Matrix) markTimed(cells []*Cell) {
 	}
 }
 
-// appendCells adds the cells of one case and toolchain over the given
-// setting values, skipping those an exclude removes.
-func (m *Matrix) appendCells(cells []*Cell, c *Case, tc toolchain.Toolchain, procs []int, debugs, exps []string, keep func(*Cell) bool) []*Cell {
-	for _, p := range procs {
-		for _, d := range debugs {
-			for _, e := range exps {
-				cell := &Cell{
-					Case: c, Toolchain: tc, GOMAXPROCS: p, GODEBUG: d, GOEXPERIMENT: e,
-					Env:          append(append([]string(nil), m.Env...), c.Env...),
-					Timeout:      pick(c.Timeout, m.Timeout),
-					BuildTimeout: pick(c.BuildTimeout, m.BuildTimeout),
-					Repeat:       pick(c.Repeat, m.Repeat),
-					MemoryLimit:  pick(c.MemoryLimit, pick(m.MemoryLimit, DefaultMemoryLimit())),
+// appendCells adds the cells of one case and toolchain over a's setting
+// values.
+func (m *Matrix) appendCells(cells []*Cell, c *Case, tc toolchain.Toolchain, a axes) []*Cell {
+	for _, p := range a.procs {
+		for _, d := range a.debugs {
+			for _, e := range a.exps {
+				for _, l := range a.lines {
+					cell := &Cell{
+						Case: c, Toolchain: tc, GOMAXPROCS: p, GODEBUG: d, GOEXPERIMENT: e, GoLine: l,
+						Env:          append(append([]string(nil), m.Env...), c.Env...),
+						Timeout:      pick(c.Timeout, m.Timeout),
+						BuildTimeout: pick(c.BuildTimeout, m.BuildTimeout),
+						Repeat:       pick(c.Repeat, m.Repeat),
+						MemoryLimit:  pick(c.MemoryLimit, pick(m.MemoryLimit, DefaultMemoryLimit())),
+					}
+					cell.Skip = skipReason(cell)
+					cells = append(cells, cell)
 				}
-				if keep != nil && !keep(cell) {
-					continue
-				}
-				cell.Skip = skipReason(cell)
-				cells = append(cells, cell)
 			}
 		}
 	}
@@ -186,7 +217,7 @@ func skipReason(c *Cell) string {
 	if !c.Case.Go.IsZero() && !c.Case.Go.Match(c.Toolchain.Version) {
 		return fmt.Sprintf("case requires go %s", c.Case.Go)
 	}
-	return ""
+	return goLineSkip(c.GoLine, c.Toolchain.Version)
 }
 
 func firstLine(s string) string {
@@ -218,7 +249,7 @@ func (m *Matrix) excluded(c *Cell) bool {
 
 // include applies include entries in order: an entry extends the cells
 // its axis keys match; an entry that matches none adds cells.
-func (m *Matrix) include(cells []*Cell, cases []*Case, toolchains map[string][]toolchain.Toolchain) ([]*Cell, error) {
+func (m *Matrix) include(cells []*Cell, cases []*Case, perCase []axes, toolchains map[string][]toolchain.Toolchain) ([]*Cell, error) {
 	for _, inc := range m.Include {
 		matched := false
 		for _, c := range cells {
@@ -230,51 +261,50 @@ func (m *Matrix) include(cells []*Cell, cases []*Case, toolchains map[string][]t
 		if matched {
 			continue
 		}
-		// Add: every value of the matrix for the axes the entry omits.
-		tcs := toolchains[inc.Match[KeyVersion]]
-		if _, ok := inc.Match[KeyVersion]; !ok {
-			for _, sel := range m.Versions {
-				tcs = append(tcs, toolchains[sel]...)
-			}
-		}
-		procs := m.GOMAXPROCS
-		if v, ok := inc.Match[KeyGOMAXPROCS]; ok {
-			n, _ := strconv.Atoi(v)
-			procs = []int{n}
-		}
-		debugs, exps := m.GODEBUG, m.GOEXPERIMENT
-		if v, ok := inc.Match[KeyGODEBUG]; ok {
-			debugs = []string{v}
-		}
-		if v, ok := inc.Match[KeyGOEXPERIMENT]; ok {
-			exps = []string{v}
-		}
-		added := 0
-		for _, tc := range tcs {
-			for _, c := range cases {
-				if v, ok := inc.Match[KeyCase]; ok {
-					if ok, _ := path.Match(v, c.Name); !ok && v != c.Rel {
-						continue
-					}
-				}
-				before := len(cells)
-				cells = m.appendCells(cells, c, tc, procs, debugs, exps, nil)
-				for _, nc := range cells[before:] {
-					extend(nc, inc)
-				}
-				added += len(cells) - before
-				if len(cells) > MaxCells {
-					return nil, fmt.Errorf("%s: include adds more than the limit of %d cells", inc.Pos, MaxCells)
+		before := len(cells)
+		for i, c := range cases {
+			if v, ok := inc.Match[KeyCase]; ok {
+				if ok, _ := path.Match(v, c.Name); !ok && v != c.Rel {
+					continue
 				}
 			}
+			cells = m.appendIncluded(cells, c, inc, perCase[i].pin(inc.Match), m.includeToolchains(inc, toolchains))
+			if len(cells) > MaxCells {
+				return nil, fmt.Errorf("%s: include adds more than the limit of %d cells", inc.Pos, MaxCells)
+			}
 		}
-		if added == 0 {
+		if len(cells) == before {
 			return nil, &Error{File: inc.Pos.File, Line: inc.Pos.Line, Col: inc.Pos.Col, Key: "include",
 				Msg:  fmt.Sprintf("entry %s matches no cell and adds none", formatMatch(inc.Match)),
 				Hint: "an include that adds cells needs a case the matrix has and a version that resolves"}
 		}
 	}
 	return cells, nil
+}
+
+// includeToolchains are the toolchains an adding include entry covers:
+// its version's, else the matrix's.
+func (m *Matrix) includeToolchains(inc Include, toolchains map[string][]toolchain.Toolchain) []toolchain.Toolchain {
+	if v, ok := inc.Match[KeyVersion]; ok {
+		return toolchains[v]
+	}
+	var tcs []toolchain.Toolchain
+	for _, sel := range m.Versions {
+		tcs = append(tcs, toolchains[sel]...)
+	}
+	return tcs
+}
+
+// appendIncluded adds the cells an include entry adds for case c.
+func (m *Matrix) appendIncluded(cells []*Cell, c *Case, inc Include, a axes, tcs []toolchain.Toolchain) []*Cell {
+	for _, tc := range tcs {
+		before := len(cells)
+		cells = m.appendCells(cells, c, tc, a)
+		for _, nc := range cells[before:] {
+			extend(nc, inc)
+		}
+	}
+	return cells
 }
 
 func extend(c *Cell, inc Include) {

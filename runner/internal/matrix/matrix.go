@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"gomatrix/runner/internal/gover"
 )
 
 // Defaults for keys a matrix leaves out.
@@ -34,7 +36,12 @@ type Matrix struct {
 	GOMAXPROCS   []int    // gomaxprocs: 0 means unset
 	GODEBUG      []string // godebug: "" means unset
 	GOEXPERIMENT []string // goexperiment: "" means unset
-	Cases        []string // cases: directories or globs, relative to Dir
+	// GoLine (go_line) lists the go lines a case is built with: "" means
+	// unset (the case's own go.mod, else the toolchain's language
+	// version), "toolchain" the building toolchain's language version,
+	// and "1.22" that version.
+	GoLine []string
+	Cases  []string // cases: directories or globs, relative to Dir
 
 	Timeout      time.Duration // timeout: run timeout of a cell
 	BuildTimeout time.Duration // build_timeout: timeout of one build
@@ -74,10 +81,11 @@ const (
 	KeyGOMAXPROCS   = "gomaxprocs"
 	KeyGODEBUG      = "godebug"
 	KeyGOEXPERIMENT = "goexperiment"
+	KeyGoLine       = "go_line"
 )
 
 // AxisKeys lists the keys that select cells.
-var AxisKeys = []string{KeyCase, KeyVersion, KeyGOMAXPROCS, KeyGODEBUG, KeyGOEXPERIMENT}
+var AxisKeys = []string{KeyCase, KeyVersion, KeyGOMAXPROCS, KeyGODEBUG, KeyGOEXPERIMENT, KeyGoLine}
 
 // A Match selects cells: every key present must match the cell. Values
 // are as written; see Cell.Matches for how each key compares.
@@ -94,7 +102,7 @@ type Include struct {
 	Pos     Pos
 }
 
-var topKeys = []string{"versions", "gomaxprocs", "godebug", "goexperiment", "cases", "timeout", "build_timeout", "repeat", "memory_limit", "env", "goexperiment_rebuild", "exclude", "include", "claims"}
+var topKeys = []string{"versions", "gomaxprocs", "godebug", "goexperiment", "go_line", "cases", "timeout", "build_timeout", "repeat", "memory_limit", "env", "goexperiment_rebuild", "exclude", "include", "claims"}
 
 // Load reads and checks the matrix file at path.
 func Load(path string) (*Matrix, error) {
@@ -141,6 +149,7 @@ func defaultMatrix(file string) (*Matrix, error) {
 		GOMAXPROCS:   []int{0},
 		GODEBUG:      []string{""},
 		GOEXPERIMENT: []string{""},
+		GoLine:       []string{""},
 		Cases:        []string{DefaultCases},
 		Timeout:      DefaultTimeout,
 		BuildTimeout: DefaultBuildTimeout,
@@ -162,6 +171,8 @@ func (d *decoder) topField(m *Matrix, f field) {
 		m.GODEBUG, _ = d.stringList(f, nil, unique(), CheckGODEBUG)
 	case "goexperiment":
 		m.GOEXPERIMENT, _ = d.stringList(f, nil, unique(), CheckGOEXPERIMENT)
+	case "go_line":
+		m.GoLine, _ = d.stringList(f, strings.TrimSpace, unique(), CheckGoLine)
 	case "cases":
 		m.Cases, m.casePos = d.stringList(f, nil, nonEmpty("empty case pattern", ""), validPattern, unique())
 	case "timeout":
@@ -426,6 +437,25 @@ func validGodebugKey(k string) bool {
 		}
 	}
 	return true
+}
+
+// HasGoLineAxis reports whether the matrix sets the go_line axis (its
+// list is other than the default [""]).
+func (m *Matrix) HasGoLineAxis() bool {
+	return len(m.GoLine) > 1 || len(m.GoLine) == 1 && m.GoLine[0] != ""
+}
+
+// GoLineToolchain is the go_line value that builds a case with the
+// building toolchain's own language version.
+const GoLineToolchain = "toolchain"
+
+// CheckGoLine checks a go_line axis value: "" (unset), "toolchain", or a
+// language version as go.mod's go directive takes it ("1.22", "1.21.0").
+func CheckGoLine(s string) (msg, hint string) {
+	if s == "" || s == GoLineToolchain || gover.IsLang(s) {
+		return "", ""
+	}
+	return fmt.Sprintf("%q is not a go line", s), `write toolchain, or a Go language version such as "1.20" or "1.22.0" (quoted, so YAML keeps it a string)`
 }
 
 // CheckGOEXPERIMENT checks a goexperiment axis value: comma-separated

@@ -1,11 +1,13 @@
 package pipeline
 
 import (
+	"context"
 	"io"
 	"os"
 	"path/filepath"
 
 	"gomatrix/runner/internal/build"
+	"gomatrix/runner/internal/deps"
 	"gomatrix/runner/internal/results"
 	"gomatrix/runner/internal/scheduler"
 	"gomatrix/runner/internal/toolchain"
@@ -68,7 +70,7 @@ type SchedulerOptions struct {
 func (e Env) NewScheduler(o SchedulerOptions) *scheduler.Scheduler {
 	cacheDir := e.CacheDir()
 	return &scheduler.Scheduler{
-		Builder:               &build.Builder{CacheDir: cacheDir},
+		Builder:               &build.Builder{CacheDir: cacheDir, Net: deps.NetFromEnv(context.Background(), e.Getenv)},
 		CacheDir:              cacheDir,
 		Parallel:              o.Parallel,
 		MatrixDir:             o.MatrixDir,

@@ -24,8 +24,15 @@ func MatrixInfo(m *matrix.Matrix, cases []*matrix.Case, f matrix.Filter) results
 		Repeat:       m.Repeat,
 		Env:          m.Env,
 	}
+	if m.HasGoLineAxis() {
+		mi.GoLine = m.GoLine
+	}
 	for _, c := range cases {
 		rc := results.Case{Name: c.Name, Dir: filepath.ToSlash(c.Rel), Description: c.Description, CompleteOn: "exit", Go: c.Go.String()}
+		if c.Module.Path != "" {
+			rc.Module = c.Module.String()
+			rc.Package = c.Package
+		}
 		if c.CompleteOn != nil {
 			rc.CompleteOn = c.CompleteOn.String()
 		}

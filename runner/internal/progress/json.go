@@ -18,16 +18,18 @@ import (
 //	toolchains-fetching  toolchains: [{selector, version}]
 //	toolchain-fetched    toolchain: {selector, version, goroot, source, error}
 //	run-started          total: cells, including skipped ones
-//	build-finished       case, go, goexperiment, duration_ms, go_line, error, ice
-//	cell-started         id, case, go, gomaxprocs, godebug, goexperiment
+//	build-finished       case, go, goexperiment, go_line_axis, duration_ms, go_line, error, ice
+//	cell-started         id, case, go, gomaxprocs, godebug, goexperiment, go_line_axis
 //	cell-finished        id, done, total, cell: the cell as results.json records it
 //	run-finished         complete, cells, total, counts: {outcome: n},
 //	                     claims: [{id, verdict}], elapsed_ms
 //
 // id names a cell the same way in both of its events: "busyloop
 // go1.13.15 P=1 D= E=", with the versions entry in place of go when the
-// toolchain could not be had. Consumers should ignore events and fields they do not know: more may
-// come.
+// toolchain could not be had, and " L=1.22" after it when the matrix has
+// a go_line axis. go_line_axis is that axis's value, left out without
+// one; go_line the go line the build used. Consumers should ignore
+// events and fields they do not know: more may come.
 type jsonEvents struct {
 	mu    sync.Mutex
 	enc   *json.Encoder
@@ -57,6 +59,7 @@ type event struct {
 	GOMAXPROCS   *int     `json:"gomaxprocs,omitempty"`
 	GODEBUG      *string  `json:"godebug,omitempty"`
 	GOEXPERIMENT *string  `json:"goexperiment,omitempty"`
+	GoLineAxis   string   `json:"go_line_axis,omitempty"`
 	DurationMS   *float64 `json:"duration_ms,omitempty"`
 	GoLine       string   `json:"go_line,omitempty"`
 	Error        string   `json:"error,omitempty"`
@@ -116,7 +119,7 @@ func (j *jsonEvents) RunStarted(cells []*matrix.Cell) {
 func (j *jsonEvents) BuildDone(req build.Request, res build.Result) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.emit(event{Event: "build-finished", Case: req.Case.Name, Go: req.Toolchain.Version, GOEXPERIMENT: ptr(req.GOEXPERIMENT),
+	j.emit(event{Event: "build-finished", Case: req.Case.Name, Go: req.Toolchain.Version, GOEXPERIMENT: ptr(req.GOEXPERIMENT), GoLineAxis: req.GoLine,
 		DurationMS: ptr(float64(res.Duration.Microseconds()) / 1000), GoLine: res.GoLine, Error: res.Error, ICE: res.ICE})
 }
 
@@ -124,7 +127,7 @@ func (j *jsonEvents) CellStarted(c *matrix.Cell) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.emit(event{Event: "cell-started", ID: cellID(c), Case: c.Case.Name, Go: versionLabel(c.Toolchain),
-		GOMAXPROCS: ptr(c.GOMAXPROCS), GODEBUG: ptr(c.GODEBUG), GOEXPERIMENT: ptr(c.GOEXPERIMENT)})
+		GOMAXPROCS: ptr(c.GOMAXPROCS), GODEBUG: ptr(c.GODEBUG), GOEXPERIMENT: ptr(c.GOEXPERIMENT), GoLineAxis: c.GoLine})
 }
 
 func (j *jsonEvents) CellDone(c *matrix.Cell, r *results.Cell) {

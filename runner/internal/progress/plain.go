@@ -17,6 +17,7 @@ import (
 // verdicts at the end: lines that read well in a log and grep well.
 //
 //	built busyloop with go1.13.15 GOEXPERIMENT=preemptibleloops (2.1s)
+//	built errgroup with go1.22.12 go_line=1.21 (1.5s)
 //	[ 3/48] hang        busyloop go1.13.15 P=1 D= E=  5/5 timeout after 1s
 //	claim C2 holds: holds on go1.13.15 (8 of 8 cells as expected)
 type plain struct {
@@ -98,13 +99,18 @@ func cellLine(done, total int, c *matrix.Cell, r *results.Cell, color bool) stri
 	return line
 }
 
-// buildLine is the line of a finished build.
+// buildLine is the line of a finished build. It names the settings a
+// build differs by — GOEXPERIMENT and the go_line axis value — when set,
+// so the builds of one case and toolchain can be told apart.
 func buildLine(req build.Request, res build.Result, color bool) string {
-	exp := ""
+	what := req.Case.Name + " with " + req.Toolchain.Version
 	if req.GOEXPERIMENT != "" {
-		exp = " GOEXPERIMENT=" + req.GOEXPERIMENT
+		what += " GOEXPERIMENT=" + req.GOEXPERIMENT
 	}
-	what := report.PlainText(fmt.Sprintf("%s with %s%s", req.Case.Name, req.Toolchain.Version, exp))
+	if req.GoLine != "" {
+		what += " " + matrix.KeyGoLine + "=" + req.GoLine
+	}
+	what = report.PlainText(what)
 	if res.Error != "" {
 		failed := "build failed"
 		if color {

@@ -14,6 +14,7 @@ import (
 
 	"gomatrix/runner/internal/build"
 	"gomatrix/runner/internal/matrix"
+	"gomatrix/runner/internal/report/reporttest"
 	"gomatrix/runner/internal/results"
 	"gomatrix/runner/internal/toolchain"
 )
@@ -53,7 +54,7 @@ func replay(t *testing.T, rep Reporter, r *results.Results) {
 	cells := make([]*matrix.Cell, len(r.Cells))
 	for i, c := range r.Cells {
 		mc := &matrix.Cell{Case: cases[c.Case], Toolchain: toolchain.Toolchain{Selector: c.Selector, Version: c.Go},
-			GOMAXPROCS: c.GOMAXPROCS, GODEBUG: c.GODEBUG, GOEXPERIMENT: c.GOEXPERIMENT, Repeat: max(c.Runs, 1)}
+			GOMAXPROCS: c.GOMAXPROCS, GODEBUG: c.GODEBUG, GOEXPERIMENT: c.GOEXPERIMENT, GoLine: c.GoLineAxis, Repeat: max(c.Runs, 1)}
 		if c.Outcome == results.Skip {
 			mc.Skip = c.Reason
 		}
@@ -85,10 +86,10 @@ func replay(t *testing.T, rep Reporter, r *results.Results) {
 		if c.Skip != "" {
 			continue
 		}
-		k := c.Case.Name + " " + c.Toolchain.Version + " " + c.GOEXPERIMENT
+		k := c.Case.Name + " " + c.Toolchain.Version + " " + c.GOEXPERIMENT + " " + c.GoLine
 		g := byKey[k]
 		if g == nil {
-			g = &group{req: build.Request{Case: c.Case, Toolchain: c.Toolchain, GOEXPERIMENT: c.GOEXPERIMENT}}
+			g = &group{req: build.Request{Case: c.Case, Toolchain: c.Toolchain, GOEXPERIMENT: c.GOEXPERIMENT, GoLine: c.GoLine}}
 			byKey[k] = g
 			groups = append(groups, g)
 		}
@@ -97,6 +98,9 @@ func replay(t *testing.T, rep Reporter, r *results.Results) {
 	for _, g := range groups {
 		res := build.Result{Duration: 1500 * time.Millisecond, GoLine: "1.26"}
 		first := &r.Cells[g.cells[0]]
+		if first.GoLineAxis != "" && first.GoLine != "" {
+			res.GoLine = first.GoLine // the go line the axis asked for
+		}
 		if first.Outcome == results.BuildError {
 			res.Error, res.Output = first.Reason, first.BuildOutput
 		}
@@ -149,6 +153,22 @@ func TestReporters(t *testing.T) {
 					t.Fatal(err)
 				}
 				golden.Check(t, "testdata/"+tt.name+".summary.md", data)
+			}
+		})
+	}
+}
+
+// With a go_line axis, builds and cells name their go line: cells
+// differing only by it, and the builds of each, can be told apart.
+func TestReportersGoLine(t *testing.T) {
+	for _, name := range []string{"plain", "json"} {
+		t.Run(name, func(t *testing.T) {
+			o, stdout, stderr, _ := testOptions(t, Options{JSON: name == "json"}, nil)
+			replay(t, New(o), reporttest.GoLine())
+			if o.JSON { // stderr has plain's lines then too
+				golden.Check(t, "testdata/goline-json.stdout", stdout.Bytes())
+			} else {
+				golden.Check(t, "testdata/goline-plain.stderr", visible(stderr.Bytes()))
 			}
 		})
 	}

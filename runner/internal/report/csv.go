@@ -11,6 +11,8 @@ import (
 
 // csvColumns are the CSV header: the axes first, then every field a cell
 // records, named as in results.json (nested fields joined with "_").
+// Columns added later go at the end, always present, so that a consumer
+// reading columns by position keeps working.
 var csvColumns = []string{
 	"case", "selector", "go", "gomaxprocs", "godebug", "goexperiment", "os",
 	"outcome", "reason", "runs", "counts", "flaky",
@@ -21,6 +23,7 @@ var csvColumns = []string{
 	"stderr_bytes", "stderr_truncated", "stderr_head", "stderr_tail",
 	"goroutine_dump", "build_output", "reproduce", "inert_error",
 	"complete_ms_min", "complete_ms_median", "complete_ms_max", "complete_ms_mad", "self_ms", "timing_error",
+	"go_line_axis", "go_mod_adapted",
 }
 
 // CSV writes r as CSV (RFC 4180): a header, then one row per cell in the
@@ -56,6 +59,7 @@ func CSV(w io.Writer, r *results.Results) error {
 		row = append(row, c.GoroutineDump, c.BuildOutput, c.Reproduce, c.InertError)
 		row = append(row, spreadFields(c)...)
 		row = append(row, floatPtr(c.SelfMS), c.TimingError)
+		row = append(row, c.GoLineAxis, c.GoModAdapted)
 		for i := range row {
 			row[i] = csvField(row[i])
 		}

@@ -87,7 +87,8 @@ func (d *Delta) Empty() bool {
 }
 
 // Diff compares two runs. A cell of one is the same cell of the other
-// when case, version, GOMAXPROCS, GODEBUG and GOEXPERIMENT are equal;
+// when case, version, GOMAXPROCS, GODEBUG, GOEXPERIMENT, go line axis
+// value and host are equal;
 // cells left over are then paired when their case, settings and selector
 // agree and exactly one cell of each run is left for them — first within
 // a language version (go1.26.8 and go1.26.9 under ">=1.13"), then across
@@ -248,6 +249,9 @@ func versionLabel(c *results.Cell) string {
 	return c.Go
 }
 
+// cellKey is what makes a cell itself: its case, version (when asked
+// for), settings — every axis, the go line's too, or cells differing only
+// by it would be taken for each other — and host.
 func cellKey(c *results.Cell, version bool) string {
 	v := ""
 	if version {
@@ -256,7 +260,7 @@ func cellKey(c *results.Cell, version bool) string {
 			v = "selector " + c.Selector
 		}
 	}
-	return fmt.Sprintf("%s\x00%s\x00%d\x00%s\x00%s\x00%s", c.Case, v, c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT, c.OS)
+	return fmt.Sprintf("%s\x00%s\x00%d\x00%s\x00%s\x00%s\x00%s", c.Case, v, c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT, c.GoLineAxis, c.OS)
 }
 
 // occurrenceKeys returns the exact key of each cell, numbered when the

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,7 +60,8 @@ var samples = map[string]string{
 
 // HTML writes r as one self-contained HTML page (results/index.html): the
 // claims and their verdicts, then a heatmap — a row per case × version, a
-// column per GOMAXPROCS × GODEBUG × GOEXPERIMENT combination, a colour
+// column per GOMAXPROCS × GODEBUG × GOEXPERIMENT (× go line)
+// combination, a colour
 // and a word per outcome, flaky, inert and claim-contradicting cells
 // marked — with a legend, filters by case and outcome, and each cell's
 // details (exit, durations, output excerpts, goroutine dump, reproduce
@@ -90,6 +92,7 @@ type htmlPage struct {
 	CaseInfo          []htmlCaseInfo
 	Toolchains        []htmlToolchain
 	Header            [][]htmlHead
+	GoLine            bool // the grid has a go line axis: the legend names L
 	Groups            []htmlGroup
 	Cells             []results.Cell
 	Data              template.JS
@@ -123,6 +126,7 @@ type htmlItem struct {
 
 type htmlCaseInfo struct {
 	Name, Dir, Go, Timeout, Description string
+	Module, Package                     string // the module version a case tests
 	CompleteOn                          string // the output regexp; "" for exit 0
 }
 
@@ -192,6 +196,7 @@ func newHTMLPage(r *results.Results) (*htmlPage, error) {
 	ev := Evidence(r)
 	table := NewTable(r)
 	p.Header = gridHeader(table)
+	p.GoLine = table.GoLine
 	p.Groups = htmlGroups(r, table, ev)
 	for _, g := range p.Groups {
 		p.Cases = append(p.Cases, g.Case)
@@ -291,7 +296,8 @@ func evidenceList(title string, lines []string, ids map[string]int, idSet map[st
 func htmlCases(r *results.Results) []htmlCaseInfo {
 	var out []htmlCaseInfo
 	for _, c := range r.Matrix.Cases {
-		ci := htmlCaseInfo{Name: c.Name, Dir: c.Dir, CompleteOn: c.CompleteOn, Go: c.Go, Timeout: c.Timeout, Description: oneLine(c.Description)}
+		ci := htmlCaseInfo{Name: c.Name, Dir: c.Dir, CompleteOn: c.CompleteOn, Go: c.Go, Timeout: c.Timeout, Description: oneLine(c.Description),
+			Module: c.Module, Package: c.Package}
 		if ci.CompleteOn == "exit" {
 			ci.CompleteOn = ""
 		}
@@ -382,45 +388,57 @@ func cspHash(s string) string {
 	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
+// A gridAxis is a header row of the grid: an axis's name, and the label
+// of a cell's value on it ("P=1", "D=–").
+type gridAxis struct {
+	name  string
+	label func(c *results.Cell) string
+}
+
+// gridAxes are the grid's header rows, outermost first, as the columns
+// are sorted (see columnRank); the go line's row is last, and only there
+// when the results have that axis.
+var gridAxes = []gridAxis{
+	{"GOMAXPROCS", func(c *results.Cell) string { return "P=" + unsetDash(strconv.Itoa(c.GOMAXPROCS), c.GOMAXPROCS == 0) }},
+	{"GODEBUG", func(c *results.Cell) string { return "D=" + unsetDash(c.GODEBUG, c.GODEBUG == "") }},
+	{"GOEXPERIMENT", func(c *results.Cell) string { return "E=" + unsetDash(c.GOEXPERIMENT, c.GOEXPERIMENT == "") }},
+	{"go line", func(c *results.Cell) string { return "L=" + unsetDash(c.GoLineAxis, c.GoLineAxis == "") }},
+}
+
 // gridHeader returns the grid's header rows: GOMAXPROCS, then GODEBUG,
-// then GOEXPERIMENT, each merging adjacent columns that share the values
-// of its axis and of the axes above it.
+// then GOEXPERIMENT, then the go line when the table has that axis, each
+// merging adjacent columns that share the values of its axis and of the
+// axes above it.
 func gridHeader(t *Table) [][]htmlHead {
-	type axes struct{ p, d, e string }
-	cols := make([]axes, len(t.Columns))
+	axes := gridAxes[:3]
+	if t.GoLine {
+		axes = gridAxes
+	}
+	// labels[i] are column i's labels, an axis each.
+	labels := make([][]string, len(t.Columns))
 	for i := range t.Columns {
 		for _, row := range t.Rows { // every column has a cell in some row
 			if c := row.Cells[i]; c != nil {
-				cols[i] = axes{"P=" + unsetDash(strconv.Itoa(c.GOMAXPROCS), c.GOMAXPROCS == 0), "D=" + unsetDash(c.GODEBUG, c.GODEBUG == ""),
-					"E=" + unsetDash(c.GOEXPERIMENT, c.GOEXPERIMENT == "")}
+				for _, a := range axes {
+					labels[i] = append(labels[i], a.label(c))
+				}
 				break
 			}
 		}
 	}
-	names := []string{"GOMAXPROCS", "GODEBUG", "GOEXPERIMENT"}
-	keys := []func(a axes) string{
-		func(a axes) string { return a.p },
-		func(a axes) string { return a.p + "\x00" + a.d },
-		func(a axes) string { return a.p + "\x00" + a.d + "\x00" + a.e },
-	}
-	labels := []func(a axes) string{
-		func(a axes) string { return a.p },
-		func(a axes) string { return a.d },
-		func(a axes) string { return a.e },
-	}
-	rows := make([][]htmlHead, 3)
-	for level := range 3 {
-		for i, a := range cols {
-			if i > 0 && keys[level](cols[i-1]) == keys[level](a) {
+	rows := make([][]htmlHead, len(axes))
+	for level, a := range axes {
+		for i, l := range labels {
+			// Same values on this axis and every axis above: one cell.
+			if i > 0 && slices.Equal(labels[i-1][:level+1], l[:level+1]) {
 				rows[level][len(rows[level])-1].Span++
 				continue
 			}
-			l := labels[level](a)
-			v := strings.TrimPrefix(l[1:], "=")
+			v := strings.TrimPrefix(l[level][1:], "=")
 			if v == "–" {
 				v = "unset"
 			}
-			rows[level] = append(rows[level], htmlHead{Label: l, Title: names[level] + " " + v, Span: 1})
+			rows[level] = append(rows[level], htmlHead{Label: l[level], Title: a.name + " " + v, Span: 1})
 		}
 	}
 	return rows
@@ -508,6 +526,9 @@ func gridCell(c *results.Cell, index int, refs []ClaimRef) htmlCell {
 	}
 	if c.TimingError != "" {
 		title = append(title, "timing error: "+c.TimingError)
+	}
+	if c.GoModAdapted != "" {
+		title = append(title, "go.mod adapted: "+c.GoModAdapted)
 	}
 	for _, ref := range refs {
 		if ref.Role == Contradicting {

@@ -90,13 +90,14 @@ type junitSkipped struct {
 
 // JUnit writes r as JUnit XML: a testsuite per case (in the matrix's
 // order), a testcase per cell named by its version and settings
-// ("go1.13.15 P=1 D=– E=–"), so a CI system's history follows a cell
-// from run to run. A cell that contradicts a claim is a failure whose
-// message names the claim and what the cell did, and whose text is the
-// evidence; a skip cell is skipped with its reason; every other cell
-// passes, whatever its outcome, since outcomes are observations — only a
-// claim says what was expected. Each testcase's system-out describes the
-// cell (outcome, exit, durations, reproduce command, output excerpts);
+// ("go1.13.15 P=1 D=– E=–", then " L=1.22" with a go line axis), so a
+// CI system's history follows a cell from run to run. A cell that
+// contradicts a claim is a failure whose message names the claim and
+// what the cell did, and whose text is the evidence; a skip cell is
+// skipped with its reason; every other cell passes, whatever its
+// outcome, since outcomes are observations — only a claim says what was
+// expected. Each testcase's system-out describes the cell (outcome,
+// exit, durations, go line, reproduce command, output excerpts);
 // system-err holds the goroutine dump or the build output.
 func JUnit(w io.Writer, r *results.Results) error {
 	ev := Evidence(r)
@@ -256,6 +257,8 @@ func cellDescription(c *results.Cell, refs []ClaimRef) string {
 	}
 	line("timing error", c.TimingError)
 	line("go line", c.GoLine)
+	line("go line axis", c.GoLineAxis)
+	line("go.mod adapted", c.GoModAdapted)
 	line("runtime version", c.RuntimeVersion)
 	line("experiments", c.Experiments)
 	line("toolchain variant", c.Variant)

@@ -6,6 +6,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,8 +24,8 @@ var symbols = map[string]string{
 
 // Markdown writes r as GitHub-flavoured Markdown: a summary, then one
 // table per run with a row per case × version and a column per
-// GOMAXPROCS × GODEBUG × GOEXPERIMENT combination, then the notes that
-// explain failures.
+// GOMAXPROCS × GODEBUG × GOEXPERIMENT (× go line, when the matrix has
+// that axis) combination, then the notes that explain failures.
 func Markdown(w io.Writer, r *results.Results) error {
 	p := &printer{w: w}
 	mdSummary(p, r)
@@ -136,11 +137,21 @@ func mdOutcomes(p *printer, table *Table) {
 		}
 		p.printf("\n")
 	}
-	p.printf("\nColumns: P = GOMAXPROCS, D = GODEBUG, E = GOEXPERIMENT, – = unset. ")
+	p.printf("\nColumns: %s. ", columnsLegend(table.GoLine))
 	p.printf("Legend: %s complete (time until completion), %s hang (still running at the timeout), %s fail, %s build-error, %s skip; "+
 		"a count such as 3/5 means the runs disagreed (flaky) and shows how many had the majority outcome; "+
 		"† a setting of the cell did not take effect (see Notes).\n",
 		symbols[results.Complete], symbols[results.Hang], symbols[results.Fail], symbols[results.BuildError], symbols[results.Skip])
+}
+
+// columnsLegend spells out the letters of the settings columns; L only
+// when there is a go line axis, so reports without one read as before.
+func columnsLegend(goLine bool) string {
+	l := ""
+	if goLine {
+		l = "L = go line, "
+	}
+	return "P = GOMAXPROCS, D = GODEBUG, E = GOEXPERIMENT, " + l + "– = unset"
 }
 
 // mdNotes writes the notes that explain failures (see notes).
@@ -156,7 +167,8 @@ func mdNotes(p *printer, r *results.Results) {
 }
 
 // mdCases writes the list of cases, each with its directory, how it
-// completes, its go constraint and its description.
+// completes, its go constraint, the module version it tests and its
+// description.
 func mdCases(p *printer, r *results.Results) {
 	if len(r.Matrix.Cases) == 0 {
 		return
@@ -166,6 +178,12 @@ func mdCases(p *printer, r *results.Results) {
 		p.printf("- %s (%s, completes on %s", markdownCode(c.Name), MarkdownText(c.Dir), completeOn(c.CompleteOn))
 		if c.Go != "" {
 			p.printf(", go %s", MarkdownText(c.Go))
+		}
+		if c.Module != "" {
+			p.printf(", module %s", markdownCode(c.Module))
+			if c.Package != "" {
+				p.printf(" package %s", markdownCode(c.Package))
+			}
 		}
 		p.printf(")")
 		if c.Description != "" {
@@ -183,10 +201,14 @@ func completeOn(s string) string {
 }
 
 // A Table arranges cells in rows (case × version) and columns
-// (GOMAXPROCS × GODEBUG × GOEXPERIMENT), both in the matrix's order.
+// (GOMAXPROCS × GODEBUG × GOEXPERIMENT × go line), both in the matrix's
+// order.
 type Table struct {
 	Columns []string
 	Rows    []Row
+	// GoLine is set when the results have a go_line axis (see
+	// HasGoLineAxis): the columns' names then end in " L=…".
+	GoLine bool
 }
 
 // A Row is one case under one toolchain; Cells[i] is nil where the
@@ -211,7 +233,7 @@ func (t *Table) HasOS() bool {
 
 // NewTable arranges r's cells.
 func NewTable(r *results.Results) *Table {
-	t := &Table{}
+	t := &Table{GoLine: HasGoLineAxis(r)}
 	colIdx := map[string]int{}
 	type key struct{ c, v, os string }
 	rowIdx := map[key]int{}
@@ -221,14 +243,8 @@ func NewTable(r *results.Results) *Table {
 		cols = append(cols, &r.Cells[i])
 	}
 	sort.SliceStable(cols, func(i, j int) bool {
-		a, b := cols[i], cols[j]
-		if x, y := indexInt(r.Matrix.GOMAXPROCS, a.GOMAXPROCS), indexInt(r.Matrix.GOMAXPROCS, b.GOMAXPROCS); x != y {
-			return x < y
-		}
-		if x, y := indexStr(r.Matrix.GODEBUG, a.GODEBUG), indexStr(r.Matrix.GODEBUG, b.GODEBUG); x != y {
-			return x < y
-		}
-		return indexStr(r.Matrix.GOEXPERIMENT, a.GOEXPERIMENT) < indexStr(r.Matrix.GOEXPERIMENT, b.GOEXPERIMENT)
+		a, b := columnRank(&r.Matrix, cols[i]), columnRank(&r.Matrix, cols[j])
+		return slices.Compare(a[:], b[:]) < 0
 	})
 	for _, c := range cols {
 		s := c.Settings()
@@ -253,6 +269,28 @@ func NewTable(r *results.Results) *Table {
 		t.Rows[ri].Cells[colIdx[c.Settings()]] = c
 	}
 	return t
+}
+
+// HasGoLineAxis reports whether r has a go_line axis — its matrix lists
+// go lines, or a cell names one — so that reports show it only then and
+// read as before without it.
+func HasGoLineAxis(r *results.Results) bool {
+	if len(r.Matrix.GoLine) > 0 {
+		return true
+	}
+	for i := range r.Cells {
+		if r.Cells[i].GoLineAxis != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// columnRank is where c's column sorts on each axis, outermost first:
+// the position of its value in the matrix's list of that axis.
+func columnRank(m *results.Matrix, c *results.Cell) [4]int {
+	return [4]int{indexInt(m.GOMAXPROCS, c.GOMAXPROCS), indexStr(m.GODEBUG, c.GODEBUG),
+		indexStr(m.GOEXPERIMENT, c.GOEXPERIMENT), indexStr(m.GoLine, c.GoLineAxis)}
 }
 
 // indexInt returns the position of v in list, or len(list) when absent,
@@ -375,6 +413,9 @@ func notes(cells []results.Cell) []string {
 		}
 		if c.Fragile != "" {
 			add("⚠️ fragile: complete, but "+strings.TrimPrefix(c.Fragile, "completed "), c)
+		}
+		if c.GoModAdapted != "" {
+			add("ℹ️ go.mod adapted for the toolchain: "+c.GoModAdapted, c)
 		}
 		var text string
 		switch c.Outcome {

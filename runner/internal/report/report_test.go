@@ -25,28 +25,38 @@ func TestMarkdownGolden(t *testing.T) {
 	golden.Check(t, "testdata/"+"results.md", buf.Bytes())
 }
 
-// The published results/results.md and results/index.html must be
-// exactly what the committed results/results.json renders to.
+// The published results/results.md and results/index.html, and those of
+// every example under examples/, must be exactly what the committed
+// results.json beside them renders to.
 func TestCommittedResults(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "results")
+	dirs, _ := filepath.Glob(filepath.Join("..", "..", "..", "examples", "*", "results"))
+	for _, dir := range append([]string{filepath.Join("..", "..", "..", "results")}, dirs...) {
+		checkCommitted(t, dir)
+	}
+}
+
+func checkCommitted(t *testing.T, dir string) {
 	r, err := results.Read(filepath.Join(dir, "results.json"))
 	if errors.Is(err, fs.ErrNotExist) {
-		t.Skip("no published results yet")
+		t.Logf("%s: no published results yet", dir)
+		return
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
+	rel, _ := filepath.Rel(filepath.Join("..", "..", ".."), dir)
 	for name, render := range map[string]func(io.Writer, *results.Results) error{"results.md": Markdown, "index.html": HTML} {
 		var buf bytes.Buffer
 		if err := render(&buf, r); err != nil {
 			t.Fatal(err)
 		}
+		out := filepath.ToSlash(filepath.Join(rel, name))
 		want, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
-			t.Fatalf("%v\nhint: go run ./runner report -o results/%s", err, name)
+			t.Fatalf("%v\nhint: go run ./runner report -o %s %s", err, out, filepath.ToSlash(filepath.Join(rel, "results.json")))
 		}
 		if !bytes.Equal(buf.Bytes(), want) {
-			t.Errorf("results/%s is not what results/results.json renders to; regenerate it with\n\tgo run ./runner report -o results/%s\n%s", name, name, golden.Diff(t, want, buf.Bytes()))
+			t.Errorf("%s is not what %s/results.json renders to; regenerate it with\n\tgo run ./runner report -o %s %s/results.json\n%s", out, rel, out, rel, golden.Diff(t, want, buf.Bytes()))
 		}
 	}
 }

@@ -137,6 +137,7 @@ type Matrix struct {
 	GOMAXPROCS   []int    `json:"gomaxprocs"`
 	GODEBUG      []string `json:"godebug"`
 	GOEXPERIMENT []string `json:"goexperiment"`
+	GoLine       []string `json:"go_line,omitempty"`
 	Cases        []Case   `json:"cases"`
 	Timeout      string   `json:"timeout"`
 	BuildTimeout string   `json:"build_timeout"`
@@ -153,6 +154,10 @@ type Case struct {
 	CompleteOn  string `json:"complete_on"` // "exit" or the output regexp
 	Timeout     string `json:"timeout,omitempty"`
 	Go          string `json:"go,omitempty"`
+	// Module and Package are the case's module version and package, for a
+	// case that tests a published module version.
+	Module  string `json:"module,omitempty"`
+	Package string `json:"package,omitempty"`
 }
 
 // A Cell is the result of one cell: a case under one toolchain and one
@@ -164,7 +169,14 @@ type Cell struct {
 	GOMAXPROCS   int    `json:"gomaxprocs"`
 	GODEBUG      string `json:"godebug"`
 	GOEXPERIMENT string `json:"goexperiment"`
-	GoLine       string `json:"go_line,omitempty"`
+	// GoLine is the go line the case was built with ("1.22"); GoLineAxis
+	// the go_line axis value that asked for it ("toolchain", "1.22"),
+	// empty when the matrix has no go_line axis.
+	GoLine     string `json:"go_line,omitempty"`
+	GoLineAxis string `json:"go_line_axis,omitempty"`
+	// GoModAdapted says how the case's go.mod was changed for a toolchain
+	// that cannot read it as written ("toolchain line removed").
+	GoModAdapted string `json:"go_mod_adapted,omitempty"`
 	// OS is the host the cell ran on, "linux/amd64", in results merged
 	// from several hosts (runner merge); empty otherwise.
 	OS string `json:"os,omitempty"`
@@ -290,7 +302,11 @@ func (c *Cell) Settings() string {
 	if c.GOMAXPROCS > 0 {
 		p = fmt.Sprint(c.GOMAXPROCS)
 	}
-	return fmt.Sprintf("P=%s D=%s E=%s", p, orDash(c.GODEBUG), orDash(c.GOEXPERIMENT))
+	s := fmt.Sprintf("P=%s D=%s E=%s", p, orDash(c.GODEBUG), orDash(c.GOEXPERIMENT))
+	if c.GoLineAxis != "" {
+		s += " L=" + c.GoLineAxis
+	}
+	return s
 }
 
 func orDash(s string) string {

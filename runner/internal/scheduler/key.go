@@ -38,6 +38,9 @@ func CacheKey(c *matrix.Cell) string {
 	env := append([]string(nil), c.Env...)
 	sort.Strings(env)
 	fmt.Fprintf(h, "env %q\ncell %d %q %q %s %d %d\n", env, c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT, c.Timeout, c.Repeat, c.MemoryLimit)
+	if c.GoLine != "" || cs.Module.Path != "" {
+		fmt.Fprintf(h, "go_line %q module %s %s\n", c.GoLine, cs.Module, cs.Package)
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 

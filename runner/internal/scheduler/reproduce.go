@@ -2,8 +2,11 @@ package scheduler
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+
+	"golang.org/x/mod/module"
 
 	"gomatrix/runner/internal/build"
 	"gomatrix/runner/internal/matrix"
@@ -18,22 +21,29 @@ func (s *Scheduler) reproduce(c *matrix.Cell, b build.Result) string {
 	return strings.Join(parts, " && ")
 }
 
-// caseDir is the commands that enter the case's directory: a copy of it
-// with a go.mod, as the builder makes, when the case has none.
+// caseDir is the commands that make the directory the builder built
+// in: a copy of the case (or of the module version it names) with the
+// go.mod the build used, its dependencies downloaded.
 func caseDir(c *matrix.Cell, b build.Result) []string {
 	dir := c.Case.Rel
 	if dir == "" {
 		dir = c.Case.Dir
 	}
-	if c.Case.HasGoMod {
-		return []string{"cd " + shellQuote(dir)}
+	src := shellQuote(dir) + "/."
+	var cmds []string
+	if mv := c.Case.Module; mv.Path != "" && !c.Case.HasProgram {
+		cmds = append(cmds, "GOFLAGS=-modcacherw go mod download "+shellQuote(mv.String()))
+		esc, _ := module.EscapePath(mv.Path)
+		src = "\"$(go env GOMODCACHE)\"/" + shellQuote(esc+"@"+mv.Version) + "/."
 	}
-	return []string{
-		"d=$(mktemp -d)",
-		"cp -R " + shellQuote(dir) + "/. \"$d\"",
-		"cd \"$d\"",
-		fmt.Sprintf("printf 'module matrixcase\\n\\ngo %s\\n' > go.mod", b.GoLine),
+	cmds = append(cmds, "d=$(mktemp -d)", "cp -R "+src+" \"$d\"", "chmod -R u+w \"$d\"", "cd \"$d\"")
+	if b.GoMod != "" {
+		cmds = append(cmds, "printf '%s' "+shellQuote(b.GoMod)+" > go.mod")
 	}
+	if b.Modules > 0 {
+		cmds = append(cmds, "go mod download")
+	}
+	return cmds
 }
 
 // buildCommand is the go build of the cell, in the clean environment.
@@ -48,10 +58,21 @@ func buildCommand(c *matrix.Cell, b build.Result, bin string) string {
 		env = append(env, "GOEXPERIMENT="+c.GOEXPERIMENT)
 	}
 	tags := ""
-	if len(c.Case.Tags) > 0 {
-		tags = " -tags " + shellQuote(strings.Join(c.Case.Tags, ","))
+	if slices.Contains(b.Command, "-mod=vendor") {
+		tags = " -mod=vendor"
 	}
-	return "env " + shellJoin(env) + " " + shellQuote(goCmd) + " build" + tags + " -o " + bin + " ."
+	if len(c.Case.Tags) > 0 {
+		tags += " -tags " + shellQuote(strings.Join(c.Case.Tags, ","))
+	}
+	return "env " + shellJoin(env) + " " + shellQuote(goCmd) + " build" + tags + " -o " + bin + " " + pkgArg(c)
+}
+
+// pkgArg is the package the build names.
+func pkgArg(c *matrix.Cell) string {
+	if c.Case.Module.Path != "" && !c.Case.HasProgram && c.Case.Package != "" {
+		return shellQuote(c.Case.Package)
+	}
+	return "."
 }
 
 // runCommand runs bin with the cell's settings and timeout.

@@ -23,6 +23,7 @@ func base(c *matrix.Cell) *results.Cell {
 		GOMAXPROCS:   c.GOMAXPROCS,
 		GODEBUG:      c.GODEBUG,
 		GOEXPERIMENT: c.GOEXPERIMENT,
+		GoLineAxis:   c.GoLine,
 		TimeoutMS:    c.Timeout.Milliseconds(),
 	}
 }
@@ -36,7 +37,7 @@ func skipped(c *matrix.Cell) *results.Cell {
 func (s *Scheduler) buildFailed(c *matrix.Cell, b build.Result) *results.Cell {
 	r := base(c)
 	r.Outcome, r.Reason = results.BuildError, b.Error
-	r.GoLine = b.GoLine
+	r.GoLine, r.GoModAdapted = b.GoLine, b.GoModAdapted
 	r.BuildOutput = b.Output
 	r.BuildMS = ms(b.Duration)
 	r.Reproduce = s.reproduce(c, b)
@@ -46,7 +47,7 @@ func (s *Scheduler) buildFailed(c *matrix.Cell, b build.Result) *results.Cell {
 // result folds the runs of c into its result.
 func (s *Scheduler) result(c *matrix.Cell, b build.Result, runs []run.Result) *results.Cell {
 	r := base(c)
-	r.GoLine = b.GoLine
+	r.GoLine, r.GoModAdapted = b.GoLine, b.GoModAdapted
 	r.BuildMS = ms(b.Duration)
 	r.RuntimeVersion, r.Experiments, r.Variant = b.RuntimeVersion, b.Experiments, b.Variant
 	r.Reproduce = s.reproduce(c, b)

@@ -247,10 +247,10 @@ func testCell() *matrix.Cell {
 
 func TestReproduceQuotes(t *testing.T) {
 	s := &Scheduler{}
-	got := s.reproduce(testCell(), build.Result{GoLine: "1.13"})
+	got := s.reproduce(testCell(), build.Result{GoLine: "1.13", GoMod: "module matrixcase/busy\n\ngo 1.13\n", Modules: 1})
 	for _, want := range []string{
 		`cp -R 'cases/busy loop'/. "$d"`,
-		`printf 'module matrixcase\n\ngo 1.13\n' > go.mod`,
+		"printf '%s' 'module matrixcase/busy\n\ngo 1.13\n' > go.mod && go mod download && ",
 		`GOEXPERIMENT=preemptibleloops /sdk/go1.13.15/bin/go build -o /tmp/busy .`,
 		`env GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1 'X=y z' timeout -s QUIT 1.5 /tmp/busy 'a b' 'it'\''s'`,
 	} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -108,7 +109,19 @@ func (s *Scheduler) request(c *matrix.Cell) build.Request {
 		Env:          c.Env,
 		Timeout:      c.BuildTimeout,
 		Rebuild:      s.RebuildForExperiments,
+		GoLine:       buildGoLine(c),
 	}
+}
+
+// buildGoLine is the go line a cell's build asks for, "" when that is
+// what the builder writes anyway (a case without a go.mod gets the
+// toolchain's language), so equal binaries share one build.
+func buildGoLine(c *matrix.Cell) string {
+	own := c.Case.HasGoMod || c.Case.Module.Path != ""
+	if !own && (c.GoLine == matrix.GoLineToolchain || c.GoLine == strings.TrimPrefix(c.Toolchain.Lang(), "go")) {
+		return ""
+	}
+	return c.GoLine
 }
 
 // chains orders groups into chains of builds that share the compiled std

@@ -66,7 +66,7 @@ func NewHistory(r *results.Results) *History {
 			p.perRun = time.Duration(c.DurationMS * float64(time.Millisecond))
 		}
 		put(h.exact, ResultKey(c), p)
-		put(h.loose, looseKey(c.Case, c.Selector, c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT), p)
+		put(h.loose, looseKey(c.Case, c.Selector, c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT, c.GoLineAxis), p)
 	}
 	return h
 }
@@ -105,7 +105,7 @@ func (h *History) lookup(c *matrix.Cell) (prior, bool) {
 	if p, ok := h.exact[CellKey(c)]; ok {
 		return p, true
 	}
-	p, ok := h.loose[looseKey(c.Case.Name, c.Toolchain.Selector, c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT)]
+	p, ok := h.loose[looseKey(c.Case.Name, c.Toolchain.Selector, c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT, c.GoLine)]
 	return p, ok
 }
 

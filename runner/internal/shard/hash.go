@@ -52,6 +52,9 @@ func SourceHash(m *matrix.Matrix, cases []*matrix.Case, only matrix.Filter) (str
 	h := sha256.New()
 	fmt.Fprintf(h, "gomatrix matrix source 1\nversions %q\ngomaxprocs %v\ngodebug %q\ngoexperiment %q\n",
 		m.Versions, m.GOMAXPROCS, m.GODEBUG, m.GOEXPERIMENT)
+	if m.HasGoLineAxis() {
+		fmt.Fprintf(h, "go_line %q\n", m.GoLine)
+	}
 	env := slices.Clone(m.Env)
 	slices.Sort(env)
 	fmt.Fprintf(h, "timeout %s build %s repeat %d rebuild %t env %q\n", m.Timeout, m.BuildTimeout, m.Repeat, m.GOEXPERIMENTRebuild, env)

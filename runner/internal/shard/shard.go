@@ -57,7 +57,7 @@ func (s Spec) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
 // The same cell has the same key before it runs (CellKey) and in the
 // results (ResultKey); the selector tells apart cells whose toolchain
 // could not be resolved.
-func Key(caseName, selector, goVersion string, procs int, godebug, goexperiment string) string {
+func Key(caseName, selector, goVersion string, procs int, godebug, goexperiment, goLine string) string {
 	v := goVersion
 	if v == "" {
 		v = "?"
@@ -66,7 +66,11 @@ func Key(caseName, selector, goVersion string, procs int, godebug, goexperiment 
 	if procs > 0 {
 		p = strconv.Itoa(procs)
 	}
-	return fmt.Sprintf("%s %s P=%s D=%s E=%s [%s]", caseName, v, p, dash(godebug), dash(goexperiment), selector)
+	l := ""
+	if goLine != "" {
+		l = " L=" + goLine
+	}
+	return fmt.Sprintf("%s %s P=%s D=%s E=%s%s [%s]", caseName, v, p, dash(godebug), dash(goexperiment), l, selector)
 }
 
 func dash(s string) string {
@@ -78,18 +82,18 @@ func dash(s string) string {
 
 // CellKey is the Key of a matrix cell.
 func CellKey(c *matrix.Cell) string {
-	return Key(c.Case.Name, c.Toolchain.Selector, c.Toolchain.Version, c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT)
+	return Key(c.Case.Name, c.Toolchain.Selector, c.Toolchain.Version, c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT, c.GoLine)
 }
 
 // ResultKey is the Key of a result cell.
 func ResultKey(c *results.Cell) string {
-	return Key(c.Case, c.Selector, c.Go, c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT)
+	return Key(c.Case, c.Selector, c.Go, c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT, c.GoLineAxis)
 }
 
 // looseKey is a cell's key without its resolved version: a previous run's
 // cell still says something about a cost when "stable" has moved on.
-func looseKey(caseName, selector string, procs int, godebug, goexperiment string) string {
-	return Key(caseName, selector, "*", procs, godebug, goexperiment)
+func looseKey(caseName, selector string, procs int, godebug, goexperiment, goLine string) string {
+	return Key(caseName, selector, "*", procs, godebug, goexperiment, goLine)
 }
 
 // needsDownload reports whether a toolchain selector names a release to

@@ -1,7 +1,7 @@
 // Package reporttest is test support for the renderers of results
 // (package report) and of a run's progress (package progress): a results
-// fixture whose every text field is hostile, and checks that what a
-// renderer wrote lets none of it through.
+// fixture whose every text field is hostile, one with a go_line axis, and
+// checks that what a renderer wrote lets none of it through.
 package reporttest
 
 import (
@@ -32,8 +32,9 @@ const (
 
 // Hostile returns results whose every text field — case name,
 // directory and description, claims, reasons, fatal lines, output,
-// goroutine dumps, build output, reproduce commands, selectors, GODEBUG
-// and GOEXPERIMENT values, toolchain errors, host — holds markup,
+// goroutine dumps, build output, reproduce commands, selectors, GODEBUG,
+// GOEXPERIMENT and go line values, go.mod adaptations, module versions,
+// toolchain errors, host — holds markup,
 // Markdown link and image syntax, table pipes, backticks, control
 // characters or GitHub workflow commands. Each call returns a new copy.
 func Hostile() *results.Results {
@@ -41,6 +42,7 @@ func Hostile() *results.Results {
 	ms, exit2, exitKilled := 3.0, 2, -1
 	cells := []results.Cell{
 		{Case: CaseName, Selector: "local", Go: "go1.26.8", GOMAXPROCS: 1, GODEBUG: godebug, GOEXPERIMENT: goexp, GoLine: "1.26",
+			GoLineAxis: "1.2`6`<b>|x", GoModAdapted: "toolchain line removed; ::error::mod <i>[x](y)|",
 			Outcome: results.Fail, Reason: "exit status 2: " + FatalLine + "\r::add-mask::secret", Runs: 1, ExitCode: &exit2,
 			DurationMS: 12, TimeoutMS: 1000, FatalLine: FatalLine,
 			Stdout:        &results.Output{Head: Stdout, Bytes: int64(len(Stdout))},
@@ -71,6 +73,7 @@ func Hostile() *results.Results {
 			File: "m`x`<b>.yaml", Versions: []string{"local", "`1.13`|<b>"},
 			GOMAXPROCS: []int{1, 2}, GODEBUG: []string{"", godebug}, GOEXPERIMENT: []string{"", goexp},
 			Cases: []results.Case{{Name: CaseName, Dir: "cases/" + CaseName, CompleteOn: "^`ok`$", Go: ">=1.13 <b>",
+				Module: "example.com/`m`<b>@v1.0.0|x", Package: "./[p](javascript:x)",
 				Description: "</script><script>alert(1)</script>\n| a | b |\n::error::desc"}},
 			Filter: []string{"case=<b>"},
 		},
@@ -87,6 +90,48 @@ func Hostile() *results.Results {
 				Excluded:      []string{id(1) + ": skip: " + Formula}},
 			{ID: "- 1. x", Claim: "- list\n1. item", Cells: "case=x|y", Expect: "hang", Verdict: "<b>odd</b>", Summary: "---"},
 		},
+		Cells: cells,
+	}
+}
+
+// GoLine returns results of a matrix with a go_line axis: a module case
+// under two toolchains and two go lines, the axis's own order
+// (toolchain, then 1.21) differing from the cells' (as in results merged
+// from shards), one cell with its go.mod adapted for an old toolchain,
+// one skipped as its go line is newer than its toolchain, and a claim
+// on a go line. Each call returns a new copy.
+func GoLine() *results.Results {
+	ms, exit1 := 4.0, 1
+	cell := func(sel, goV, axis, line, outcome string) results.Cell {
+		return results.Cell{Case: "errgroup", Selector: sel, Go: goV, GOMAXPROCS: 1, GoLine: line, GoLineAxis: axis,
+			Outcome: outcome, Runs: 1, DurationMS: 5, TimeoutMS: 1000}
+	}
+	cells := []results.Cell{
+		cell("1.22", "go1.22.12", "1.21", "1.21", results.Fail),
+		cell("1.22", "go1.22.12", "toolchain", "1.22", results.Complete),
+		cell("1.20", "go1.20.14", "toolchain", "1.20", results.Fail),
+		cell("1.20", "go1.20.14", "1.21", "", results.Skip),
+	}
+	for _, i := range []int{0, 2} {
+		cells[i].ExitCode, cells[i].Reason = &exit1, "exit status 1"
+	}
+	cells[1].CompleteMS = &ms
+	cells[2].GoModAdapted = "toolchain line removed"
+	cells[3].Runs, cells[3].DurationMS, cells[3].TimeoutMS, cells[3].Reason = 0, 0, 0, "go line 1.21 is newer than go1.20.14"
+	return &results.Results{
+		Schema: results.SchemaVersion, Runner: "0.1.0", Complete: true,
+		Started: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC), Finished: time.Date(2026, 11, 26, 12, 0, 5, 0, time.UTC),
+		Host: results.Host{GOOS: "linux", GOARCH: "amd64", CPUs: 2},
+		Matrix: results.Matrix{File: "goline.yaml", Versions: []string{"1.22", "1.20"},
+			GOMAXPROCS: []int{1}, GODEBUG: []string{""}, GOEXPERIMENT: []string{""}, GoLine: []string{"toolchain", "1.21"},
+			Cases: []results.Case{{Name: "errgroup", Dir: "cases/errgroup", CompleteOn: "exit",
+				Module: "golang.org/x/sync@v0.10.0", Package: "./errgroup", Description: "goroutines capture the loop variable"}},
+			Timeout: "1s", BuildTimeout: "10m0s", Repeat: 1},
+		Toolchains: []toolchain.Toolchain{{Selector: "1.22", Version: "go1.22.12", Source: "proxy"}, {Selector: "1.20", Version: "go1.20.14", Source: "proxy"}},
+		Claims: []results.Claim{{ID: "C1", Claim: "Before go line 1.22 the goroutines share the loop variable", Cells: "case=errgroup go_line=1.21",
+			Expect: results.Fail, Verdict: results.Holds, Summary: "holds on go1.22.12 (1 of 1 cells as expected)",
+			Holding:  []string{cells[0].ID() + ": fail exit status 1"},
+			Excluded: []string{cells[3].ID() + ": skip: go line 1.21 is newer than go1.20.14"}}},
 		Cells: cells,
 	}
 }

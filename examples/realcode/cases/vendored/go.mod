@@ -1,0 +1,5 @@
+module example.com/vendored
+
+go 1.13
+
+require golang.org/x/sync v0.1.0

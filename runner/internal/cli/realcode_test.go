@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"gomatrix/runner/internal/pipeline"
+	"gomatrix/runner/internal/results"
+)
+
+// countingProxy forwards to the real module proxy and counts the module
+// zips it serves, by path.
+type countingProxy struct {
+	mu   sync.Mutex
+	zips map[string]int
+}
+
+func (p *countingProxy) start(t *testing.T) string {
+	t.Helper()
+	p.zips = map[string]int{}
+	target, _ := url.Parse("https://proxy.golang.org")
+	rp := httputil.NewSingleHostReverseProxy(target)
+	base := rp.Director
+	rp.Director = func(r *http.Request) { base(r); r.Host = target.Host }
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".zip") {
+			p.mu.Lock()
+			p.zips[r.URL.Path]++
+			p.mu.Unlock()
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// oldGOROOTs fetches toolchains into the shared test cache and returns
+// their GOROOTs, so a run with a cache of its own can name them as paths.
+func oldGOROOTs(t *testing.T, versions ...string) []string {
+	t.Helper()
+	m, err := pipeline.Env{Getenv: testEnv(nil, nil).Getenv}.NewManager()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tcs, err := m.Resolve(context.Background(), versions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, tc := range m.Ensure(context.Background(), tcs) {
+		if tc.Error != "" {
+			t.Fatalf("%s: %s", tc.Version, tc.Error)
+		}
+		out = append(out, tc.GOROOT)
+	}
+	return out
+}
+
+// runRealCode runs the matrix at m with a cache and GOPROXY of its own.
+func runRealCode(t *testing.T, cache, proxy, m, out string, args ...string) *results.Results {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	e := &Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string {
+		switch k {
+		case "GOMATRIX_CACHE":
+			return cache
+		case "GOPROXY":
+			return proxy
+		}
+		return os.Getenv(k)
+	}}
+	code := e.Main(context.Background(), append([]string{"run", "-f", m, "-o", out, "-q"}, args...))
+	r, err := results.Read(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatalf("exit %d, %v\n%s", code, err, stderr.String())
+	}
+	return r
+}
+
+// TestIntegrationRealCode builds cases with real dependencies from the
+// module proxy with two old toolchains and the local one: each module is
+// downloaded once, every build then reads the module cache offline, and
+// -offline with a cold cache names the modules it lacks.
+func TestIntegrationRealCode(t *testing.T) {
+	if os.Getenv("GOMATRIX_INTEGRATION") != "1" {
+		t.Skip("set GOMATRIX_INTEGRATION=1 to fetch go1.13.15, go1.14.15 and golang.org/x/sync through the module proxy")
+	}
+	roots := oldGOROOTs(t, "go1.13.15", "go1.14.15")
+	cases, _ := filepath.Abs(filepath.Join("..", "..", "..", "examples", "realcode", "cases"))
+	dir := t.TempDir()
+	m := filepath.Join(dir, "matrix.yaml")
+	os.WriteFile(m, []byte("versions: ["+roots[0]+", "+roots[1]+", local]\ncases: ["+cases+"/errgroup, "+cases+"/vendored, "+cases+"/xsync]\ntimeout: 10s\n"), 0o644)
+	var p countingProxy
+	proxy := p.start(t)
+	cache := filepath.Join(dir, "cache")
+	t.Cleanup(func() { makeWritable(cache) })
+
+	first := runRealCode(t, cache, proxy, m, filepath.Join(dir, "out1"))
+	checkRealCode(t, first)
+	for path, n := range p.zips {
+		if n != 1 {
+			t.Errorf("%s downloaded %d times, want once", path, n)
+		}
+	}
+	if p.zips["/golang.org/x/sync/@v/v0.1.0.zip"] != 1 || p.zips["/golang.org/x/sync/@v/v0.10.0.zip"] != 1 {
+		t.Errorf("zips served: %v", p.zips)
+	}
+	t.Logf("module zips served: %v", p.zips)
+	before := len(p.zips)
+	second := runRealCode(t, cache, proxy, m, filepath.Join(dir, "out2"), "-offline", "-rerun")
+	checkRealCode(t, second)
+	if len(p.zips) != before {
+		t.Errorf("-offline reached the proxy: %v", p.zips)
+	}
+
+	os.WriteFile(m, []byte("cases: ["+cases+"/errgroup]\n"), 0o644)
+	cold := runRealCode(t, filepath.Join(dir, "cold"), proxy, m, filepath.Join(dir, "out3"), "-offline")
+	if c := cold.Cells[0]; c.Outcome != results.BuildError || !strings.Contains(c.Reason, "golang.org/x/sync@v0.1.0") {
+		t.Errorf("offline with a cold module cache: %s: %s", c.Outcome, c.Reason)
+	}
+}
+
+// checkRealCode checks the outcomes of the real-code matrix: x/sync v0.1.0
+// builds everywhere, vendored or not; v0.10.0 needs go1.17's //go:build.
+func checkRealCode(t *testing.T, r *results.Results) {
+	t.Helper()
+	for _, c := range r.Cells {
+		want := results.Complete
+		if c.Case == "xsync" && c.Go < "go1.17" {
+			want = results.BuildError
+		}
+		if c.Outcome != want {
+			t.Errorf("%s: %s (%s), want %s\n%s", c.ID(), c.Outcome, c.Reason, want, c.BuildOutput)
+		}
+		if c.Outcome == results.BuildError && strings.HasPrefix(c.Reason, "go: downloading") {
+			t.Errorf("%s: reason is a progress line: %s", c.ID(), c.Reason)
+		}
+	}
+	if len(r.Cells) != 9 {
+		t.Errorf("%d cells, want 9", len(r.Cells))
+	}
+}
+
+// makeWritable lets a module cache be removed: go1.13 writes it read-only.
+func makeWritable(dir string) {
+	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil {
+			os.Chmod(p, info.Mode()|0o200)
+		}
+		return nil
+	})
+}
+
+// The go line, not the toolchain, decides loop-variable semantics and
+// what recover sees after panic(nil): one toolchain, the go_line axis.
+func TestGoLineChangesBehaviour(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs real programs")
+	}
+	cases, _ := filepath.Abs(filepath.Join("..", "..", "..", "examples", "realcode", "cases"))
+	dir := t.TempDir()
+	m := filepath.Join(dir, "matrix.yaml")
+	os.WriteFile(m, []byte("cases: ["+cases+"/loopvar, "+cases+"/panicnil]\ntimeout: 10s\n"), 0o644)
+	code, _, stderr := runMain(t, context.Background(), "-f", m, "-o", filepath.Join(dir, "out"), "-q")
+	r, err := results.Read(filepath.Join(dir, "out", "results.json"))
+	if err != nil {
+		t.Fatalf("exit %d: %v\n%s", code, err, stderr)
+	}
+	want := map[string]string{
+		"loopvar L=1.21":             results.Fail,
+		"loopvar L=1.22":             results.Complete,
+		"panicnil L=1.20":            results.Fail,
+		"panicnil L=1.21":            results.Complete,
+		"panicnil panicnil=1 L=1.21": results.Fail,
+	}
+	for _, c := range r.Cells {
+		key := strings.Join(strings.Fields(c.Case+" "+c.GODEBUG+" L="+c.GoLineAxis), " ")
+		if w, ok := want[key]; ok {
+			if c.Outcome != w || c.GoLine != c.GoLineAxis {
+				t.Errorf("%s: %s built with go line %s, want %s", c.ID(), c.Outcome, c.GoLine, w)
+			}
+			delete(want, key)
+		}
+	}
+	for key := range want {
+		t.Errorf("no cell %s", key)
+	}
+}
