@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"gomatrix/runner/internal/report/reporttest"
 	"gomatrix/runner/internal/results"
 )
 
@@ -76,16 +77,21 @@ func TestBrowser(t *testing.T) {
 			testPage(t, bin, r, filepath.Join(out, "given"))
 		})
 	}
-	t.Run("published", func(t *testing.T) {
-		r, err := results.Read(filepath.Join("..", "..", "..", "results", "results.json"))
-		if errors.Is(err, fs.ErrNotExist) {
-			t.Skip("no published results/results.json yet")
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		testPage(t, bin, r, filepath.Join(out, "published"))
+	t.Run("goline", func(t *testing.T) {
+		testPage(t, bin, reporttest.GoLine(), filepath.Join(out, "goline"))
 	})
+	for name, dir := range map[string]string{"published": "results", "realcode": filepath.Join("examples", "realcode", "results")} {
+		t.Run(name, func(t *testing.T) {
+			r, err := results.Read(filepath.Join("..", "..", "..", dir, "results.json"))
+			if errors.Is(err, fs.ErrNotExist) {
+				t.Skipf("no %s/results.json yet", dir)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			testPage(t, bin, r, filepath.Join(out, name))
+		})
+	}
 }
 
 func findChromium() string {
