@@ -132,10 +132,7 @@ func (p *CellProber) Probe(ctx context.Context, v string) (Step, error) {
 	c := p.Cell
 	c.Toolchain = t
 	c.Toolchain.Selector = v
-	c.Skip = ""
-	if !c.Case.Go.IsZero() && !c.Case.Go.Match(v) {
-		c.Skip = fmt.Sprintf("case requires go %s", c.Case.Go)
-	}
+	c.Skip = matrix.SkipReason(&c)
 	s := p.Scheduler
 	if s.RebuildForExperiments && build.NeedsVariant(t, c.GOEXPERIMENT) && !s.Builder.HasVariant(t, c.GOEXPERIMENT) {
 		st.Rebuilt = true

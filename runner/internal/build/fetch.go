@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path"
@@ -42,7 +43,7 @@ func (b *Builder) download(ctx context.Context, res *Result, r Request, src *sou
 	}
 	defer release()
 	start := time.Now()
-	dr, err := deps.Download(ctx, deps.Request{Go: r.Toolchain.Go(), Dir: src.dir, Env: b.downloadEnv(r), Net: b.Net, Version: r.Toolchain.Version})
+	dr, err := b.fetch(ctx, r, src.dir, b.Net)
 	res.DownloadMS = float64(time.Since(start).Microseconds()) / 1000
 	res.Modules = len(dr.Modules)
 	var de *deps.Error
@@ -70,7 +71,7 @@ func (b *Builder) fetchModule(ctx context.Context, res *Result, r Request, work 
 	if err := os.WriteFile(filepath.Join(scratch.dir, "go.mod"), []byte("module gomatrix.fetch\n"), 0o644); err != nil {
 		return "", err
 	}
-	dr, err := deps.Download(ctx, deps.Request{Go: r.Toolchain.Go(), Dir: scratch.dir, Env: b.downloadEnv(r), Net: proxyOnly(b.Net), Version: r.Toolchain.Version, Args: []string{mv.String()}})
+	dr, err := b.fetch(ctx, r, scratch.dir, proxyOnly(b.Net), mv.String())
 	var de *deps.Error
 	if errors.As(err, &de) {
 		res.Error = fmt.Sprintf("module %s: %s (hint: %s)", mv, de.Error(), de.Hint())
@@ -138,6 +139,37 @@ func joinNote(list, note string) string {
 		return note
 	}
 	return list + "; " + note
+}
+
+// fetch runs a download step with r's toolchain in dir, with network
+// settings n, for the modules args name (all the module needs when none).
+func (b *Builder) fetch(ctx context.Context, r Request, dir string, n deps.Net, args ...string) (deps.Result, error) {
+	dr, err := deps.Download(ctx, deps.Request{Go: r.Toolchain.Go(), Dir: dir, Env: b.downloadEnv(r), Net: n, Version: r.Toolchain.Version, Args: args})
+	if gover.Compare(r.Toolchain.Version, "go1.14") < 0 {
+		makeWritable(dr.Modules)
+	}
+	return dr, err
+}
+
+// makeWritable makes the module directories mods name writable, as
+// -modcacherw does from go1.14: otherwise the runner's cache cannot be
+// removed by a user who is not root.
+func makeWritable(mods []deps.Module) {
+	for _, m := range mods {
+		if m.Dir == "" {
+			continue
+		}
+		filepath.WalkDir(m.Dir, func(p string, de fs.DirEntry, err error) error {
+			mode := os.FileMode(0o644)
+			if de != nil && de.IsDir() {
+				mode = 0o755
+			}
+			if err == nil {
+				os.Chmod(p, mode)
+			}
+			return nil
+		})
+	}
 }
 
 // proxyOnly is n without the "direct" fallback: a published module

@@ -48,6 +48,8 @@ Settings, as flags or as key=value arguments after CASE:
 	godebug=k=v[,k=v...]   GODEBUG of the runs
 	goexperiment=name[,…]  GOEXPERIMENT of the builds (before go1.17 only
 	                       with -rebuild; otherwise the step is marked inert)
+	go_line=V              the go line of the builds: toolchain, or a version
+	                       such as 1.22 (a release older than it is a skip)
 
 Versions (-from, -to) are selectors naming one release each: 1.14.2, a
 minor (1.14: its newest patch), stable, oldstable; see 'runner versions -h'.
@@ -101,6 +103,7 @@ type bisectSettings struct {
 	gomaxprocs   int
 	godebug      string
 	goexperiment string
+	goLine       string
 }
 
 // args renders the settings as the key=value arguments that give them.
@@ -114,6 +117,9 @@ func (s bisectSettings) args() []string {
 	}
 	if s.goexperiment != "" {
 		out = append(out, "goexperiment="+s.goexperiment)
+	}
+	if s.goLine != "" {
+		out = append(out, "go_line="+s.goLine)
 	}
 	return out
 }
@@ -143,6 +149,7 @@ func newBisectFlags() *bisectFlags {
 	fs.IntVar(&f.set.gomaxprocs, "gomaxprocs", 0, "GOMAXPROCS of the runs, `N`; 0 leaves it unset")
 	fs.StringVar(&f.set.godebug, "godebug", "", "GODEBUG of the runs, `k=v[,k=v...]`")
 	fs.StringVar(&f.set.goexperiment, "goexperiment", "", "GOEXPERIMENT of the builds, `name[,name...]`")
+	fs.StringVar(&f.set.goLine, "go_line", "", "the go line of the builds: toolchain or a `version` such as 1.22 (releases older than it are skipped)")
 	fs.IntVar(&f.repeat, "repeat", 0, "runs per step, `N`; the step's outcome is the majority (default: the case's repeat, else 1)")
 	fs.DurationVar(&f.timeout, "timeout", 0, "run timeout of each run (default: the case's timeout, else "+matrix.DefaultTimeout.String()+")")
 	fs.DurationVar(&f.buildTO, "build-timeout", 0, "timeout of each build (default: the case's build_timeout, else "+matrix.DefaultBuildTimeout.String()+")")
@@ -203,17 +210,14 @@ func (f *bisectFlags) setting(kv string) error {
 			err = errors.New("-gomaxprocs says otherwise")
 		}
 		f.set.gomaxprocs = n
-	case matrix.KeyGODEBUG, matrix.KeyGOEXPERIMENT:
-		p := &f.set.godebug
-		if k == matrix.KeyGOEXPERIMENT {
-			p = &f.set.goexperiment
-		}
+	case matrix.KeyGODEBUG, matrix.KeyGOEXPERIMENT, matrix.KeyGoLine:
+		p := map[string]*string{matrix.KeyGODEBUG: &f.set.godebug, matrix.KeyGOEXPERIMENT: &f.set.goexperiment, matrix.KeyGoLine: &f.set.goLine}[k]
 		if f.flagged[k] && *p != v {
 			err = errors.New("-" + k + " says otherwise")
 		}
 		*p = v
 	default:
-		return usagef("%s: unknown setting %q\nhint: the settings are gomaxprocs, godebug and goexperiment; versions are -from and -to", kv, k)
+		return usagef("%s: unknown setting %q\nhint: the settings are gomaxprocs, godebug, goexperiment and go_line; versions are -from and -to", kv, k)
 	}
 	if err != nil {
 		return usagef("%s: %v", kv, err)
@@ -241,7 +245,7 @@ func (f *bisectFlags) check() error {
 // settings, timeouts and repeats of the flags, else of the case.
 func (f *bisectFlags) cell(c *matrix.Case) matrix.Cell {
 	return matrix.Cell{
-		Case: c, GOMAXPROCS: f.set.gomaxprocs, GODEBUG: f.set.godebug, GOEXPERIMENT: f.set.goexperiment,
+		Case: c, GOMAXPROCS: f.set.gomaxprocs, GODEBUG: f.set.godebug, GOEXPERIMENT: f.set.goexperiment, GoLine: f.set.goLine,
 		Env:          c.Env,
 		Timeout:      firstSet(f.timeout, c.Timeout, matrix.DefaultTimeout),
 		BuildTimeout: firstSet(f.buildTO, c.BuildTimeout, matrix.DefaultBuildTimeout),
@@ -312,7 +316,7 @@ func cmdBisect(ctx context.Context, e *Env, args []string) error {
 	if f.json {
 		writeToolchainJSON(e.Stdout, bisectReport{
 			Case: c.Name, Dir: filepath.ToSlash(c.Rel),
-			GOMAXPROCS: f.set.gomaxprocs, GODEBUG: f.set.godebug, GOEXPERIMENT: f.set.goexperiment,
+			GOMAXPROCS: f.set.gomaxprocs, GODEBUG: f.set.godebug, GOEXPERIMENT: f.set.goexperiment, GoLine: f.set.goLine,
 			Timeout: p.Cell.Timeout.String(), Repeat: p.Cell.Repeat, Rebuild: f.rebuild,
 			Result: res, Fetched: fetched, WallMS: float64(wall.Microseconds()) / 1000,
 		})
@@ -360,6 +364,7 @@ type bisectReport struct {
 	GOMAXPROCS   int    `json:"gomaxprocs"`
 	GODEBUG      string `json:"godebug"`
 	GOEXPERIMENT string `json:"goexperiment"`
+	GoLine       string `json:"go_line,omitempty"`
 	Timeout      string `json:"timeout"`
 	Repeat       int    `json:"repeat"`
 	Rebuild      bool   `json:"rebuild,omitempty"`
@@ -380,6 +385,9 @@ func (s bisectSettings) check() string {
 	}
 	if msg, hint := matrix.CheckGOEXPERIMENT(s.goexperiment); msg != "" {
 		return "goexperiment " + msg + "\nhint: " + hint
+	}
+	if msg, hint := matrix.CheckGoLine(s.goLine); msg != "" {
+		return "go_line " + msg + "\nhint: " + hint
 	}
 	return ""
 }

@@ -115,6 +115,7 @@ func TestIntegrationRealCode(t *testing.T) {
 		t.Errorf("zips served: %v", p.zips)
 	}
 	t.Logf("module zips served: %v", p.zips)
+	checkWritable(t, filepath.Join(cache, "gopath", "pkg", "mod", "golang.org", "x"))
 	before := len(p.zips)
 	second := runRealCode(t, cache, proxy, m, filepath.Join(dir, "out2"), "-offline", "-rerun")
 	checkRealCode(t, second)
@@ -193,5 +194,24 @@ func TestGoLineChangesBehaviour(t *testing.T) {
 	}
 	for key := range want {
 		t.Errorf("no cell %s", key)
+	}
+}
+
+// checkWritable checks that the module cache below dir can be removed by
+// its owner: go1.13 extracts modules read-only, the runner makes them
+// writable as -modcacherw does from go1.14.
+func checkWritable(t *testing.T, dir string) {
+	t.Helper()
+	n := 0
+	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil && info.Mode().Perm()&0o200 == 0 {
+			t.Errorf("%s is read-only (%v)", p, info.Mode())
+			return filepath.SkipAll
+		}
+		n++
+		return nil
+	})
+	if n < 10 {
+		t.Errorf("only %d files under %s", n, dir)
 	}
 }

@@ -193,7 +193,7 @@ func (m *Matrix) appendCells(cells []*Cell, c *Case, tc toolchain.Toolchain, a a
 						Repeat:       pick(c.Repeat, m.Repeat),
 						MemoryLimit:  pick(c.MemoryLimit, pick(m.MemoryLimit, DefaultMemoryLimit())),
 					}
-					cell.Skip = skipReason(cell)
+					cell.Skip = SkipReason(cell)
 					cells = append(cells, cell)
 				}
 			}
@@ -210,7 +210,10 @@ func pick[T comparable](v, def T) T {
 	return def
 }
 
-func skipReason(c *Cell) string {
+// SkipReason says why cell c is not run, "" when it is: its toolchain
+// is unavailable, the case's go constraint excludes it, or its go line is
+// newer than the toolchain.
+func SkipReason(c *Cell) string {
 	if c.Toolchain.Error != "" {
 		return "toolchain unavailable: " + firstLine(c.Toolchain.Error)
 	}

@@ -38,7 +38,10 @@ func caseDir(c *matrix.Cell, b build.Result) []string {
 	}
 	cmds = append(cmds, "d=$(mktemp -d)", "cp -R "+src+" \"$d\"", "chmod -R u+w \"$d\"", "cd \"$d\"")
 	if b.GoMod != "" {
-		cmds = append(cmds, "printf '%s' "+shellQuote(b.GoMod)+" > go.mod")
+		// One line, so the command survives a copy from a terminal: %b
+		// turns the \n escapes back into newlines.
+		esc := strings.ReplaceAll(strings.ReplaceAll(b.GoMod, `\`, `\\`), "\n", `\n`)
+		cmds = append(cmds, "printf '%b' "+shellQuote(esc)+" > go.mod")
 	}
 	if b.Modules > 0 {
 		cmds = append(cmds, "go mod download")

@@ -250,7 +250,7 @@ func TestReproduceQuotes(t *testing.T) {
 	got := s.reproduce(testCell(), build.Result{GoLine: "1.13", GoMod: "module matrixcase/busy\n\ngo 1.13\n", Modules: 1})
 	for _, want := range []string{
 		`cp -R 'cases/busy loop'/. "$d"`,
-		"printf '%s' 'module matrixcase/busy\n\ngo 1.13\n' > go.mod && go mod download && ",
+		`printf '%b' 'module matrixcase/busy\n\ngo 1.13\n' > go.mod && go mod download && `,
 		`GOEXPERIMENT=preemptibleloops /sdk/go1.13.15/bin/go build -o /tmp/busy .`,
 		`env GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1 'X=y z' timeout -s QUIT 1.5 /tmp/busy 'a b' 'it'\''s'`,
 	} {
