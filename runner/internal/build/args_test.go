@@ -31,3 +31,16 @@ func TestBuildArgs(t *testing.T) {
 		}
 	}
 }
+
+func TestExperimentHint(t *testing.T) {
+	for _, tt := range []struct{ reason, exps, want string }{
+		{"go: unknown GOEXPERIMENT suchexp", "nosuchexp", `go: unknown GOEXPERIMENT suchexp (hint: GOEXPERIMENT=nosuchexp turns experiment "suchexp" off, and this toolchain has no experiment "suchexp")`},
+		{"go: unknown GOEXPERIMENT x", "regabi,nox", `go: unknown GOEXPERIMENT x (hint: GOEXPERIMENT=nox turns experiment "x" off, and this toolchain has no experiment "x")`},
+		{"go: unknown GOEXPERIMENT foo", "foo", "go: unknown GOEXPERIMENT foo"},
+		{"./main.go:3: undefined: x", "noregabi", "./main.go:3: undefined: x"},
+	} {
+		if got := experimentHint(tt.reason, tt.exps); got != tt.want {
+			t.Errorf("experimentHint(%q, %q) = %q, want %q", tt.reason, tt.exps, got, tt.want)
+		}
+	}
+}

@@ -275,7 +275,21 @@ func buildFailure(ctx context.Context, r Request, res *Result, err error) error 
 		return fmt.Errorf("build %s with %s: %w", r.Case.Name, r.Toolchain.Version, err)
 	}
 	res.Error, res.ICE = classify(res.Output)
+	res.Error = experimentHint(res.Error, r.GOEXPERIMENT)
 	return nil
+}
+
+// experimentHint explains an unknown experiment the cell did not name:
+// the go command reads a leading "no" as turning an experiment off, so
+// GOEXPERIMENT=nosuchexp is reported as the unknown experiment suchexp.
+func experimentHint(reason, exps string) string {
+	for _, e := range strings.Split(exps, ",") {
+		name, ok := strings.CutPrefix(e, "no")
+		if ok && strings.HasSuffix(reason, "unknown GOEXPERIMENT "+name) {
+			return fmt.Sprintf("%s (hint: GOEXPERIMENT=%s turns experiment %q off, and this toolchain has no experiment %q)", reason, e, name, name)
+		}
+	}
+	return reason
 }
 
 // install moves the file go build wrote at tmp to bin and records the

@@ -108,6 +108,7 @@ func cmdRun(ctx context.Context, e *Env, args []string) error {
 	printProblems(stderr, r.Problems)
 	if f.list {
 		listCells(e.Stdout, r.Cells)
+		fmt.Fprintln(stderr, listSummary(r.Cells))
 		return nil
 	}
 	unlock, err := pipeline.LockOutput(f.out)
@@ -194,6 +195,23 @@ func listCells(w io.Writer, cells []*matrix.Cell) {
 		}
 		fmt.Fprintln(w, line)
 	}
+}
+
+// listSummary counts what -list printed: cells, those to run and the
+// runs and builds they take, and the skipped.
+func listSummary(cells []*matrix.Cell) string {
+	toolchains, builds := map[string]bool{}, map[string]bool{}
+	run, runs := 0, 0
+	for _, c := range cells {
+		if c.Skip != "" {
+			continue
+		}
+		run++
+		runs += c.Repeat
+		toolchains[c.Toolchain.Version] = true
+		builds[fmt.Sprint(c.Case.Dir, c.Toolchain.Version, c.GOEXPERIMENT, c.GoLine, c.Env)] = true
+	}
+	return fmt.Sprintf("%d cells: %d to run (%d runs, at most %d builds with %d toolchains), %d skipped", len(cells), run, runs, len(builds), len(toolchains), len(cells)-run)
 }
 
 func versionLabel(t toolchain.Toolchain) string {

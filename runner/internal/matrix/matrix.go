@@ -124,7 +124,10 @@ func Parse(file string, data []byte) (*Matrix, error) {
 		return nil, err
 	}
 	if root == nil {
-		return m, nil // an empty file is the default matrix
+		// Running the defaults of an empty file would answer a question
+		// nobody asked: more likely the wrong file, or one not yet saved.
+		return nil, ErrorList{{File: file, Line: 1, Col: 1, Msg: "the matrix file is empty",
+			Hint: "write at least cases: [cases/*] (versions default to [local]); every key is in README.md, The matrix file"}}
 	}
 	d := &decoder{file: file}
 	for _, f := range d.fields(root, "", topKeys) {

@@ -12,9 +12,12 @@ import (
 )
 
 func TestParseDefaults(t *testing.T) {
-	m, err := Parse("m.yaml", []byte("# nothing but a comment\n"))
+	m, err := Parse("m.yaml", []byte("cases: [cases/*]\n"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := Parse("m.yaml", []byte("# nothing but a comment\n")); err == nil || !strings.Contains(err.Error(), "m.yaml:1:1: the matrix file is empty") {
+		t.Errorf("empty file: %v", err)
 	}
 	if len(m.Versions) != 1 || m.Versions[0] != "local" || m.Timeout != DefaultTimeout || m.Repeat != 1 ||
 		len(m.GOMAXPROCS) != 1 || m.GOMAXPROCS[0] != 0 || len(m.GODEBUG) != 1 || m.Cases[0] != DefaultCases {

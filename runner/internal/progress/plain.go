@@ -79,6 +79,11 @@ func cellLine(done, total int, c *matrix.Cell, r *results.Cell, color bool) stri
 	case r.Reason != "":
 		detail = firstLine(r.Reason)
 	}
+	if r.FatalLine != "" && !strings.Contains(detail, r.FatalLine) {
+		// "exit status 2" says nothing of a panic or a deadlock; the
+		// runtime's own line does.
+		detail += ": " + firstLine(r.FatalLine)
+	}
 	if r.Runs > 1 {
 		detail = strings.TrimSpace(fmt.Sprintf("%d/%d %s", r.Counts[r.Outcome], r.Runs, detail))
 	}
