@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -87,7 +88,13 @@ type Result struct {
 	Modules    int
 	DownloadMS float64
 	// GoMod is the go.mod the case was built with.
-	GoMod    string
+	GoMod string
+	// NoTests is set when a test case's package has no test files: go
+	// test -c wrote no binary, and there is nothing to run.
+	NoTests bool
+	// Package is the directory of the package built, relative to Dir
+	// ("." or "./errgroup"): a test binary runs there, as go test runs it.
+	Package  string
 	Command  []string      // the go command that built it (argv)
 	Dir      string        // where it ran
 	Duration time.Duration // wall time of the build
@@ -122,10 +129,10 @@ func reuse(work string) (Result, bool) {
 		return Result{}, false
 	}
 	var res Result
-	if json.Unmarshal(data, &res) != nil || res.Binary == "" {
+	if json.Unmarshal(data, &res) != nil || res.Binary == "" && !res.NoTests {
 		return Result{}, false
 	}
-	if _, err := os.Stat(res.Binary); err != nil {
+	if _, err := os.Stat(res.Binary); err != nil && !res.NoTests {
 		return Result{}, false
 	}
 	res.Cached, res.Duration, res.CPU = true, 0, 0
@@ -221,6 +228,9 @@ func (b *Builder) useVariant(ctx context.Context, r Request, res *Result) (Reque
 // buildArgs is the go build command (argv) of r in src, writing to out.
 func buildArgs(r Request, src *source, procs int, out string) []string {
 	args := []string{r.Toolchain.Go(), "build"}
+	if r.Case.Kind == matrix.KindTest {
+		args = []string{r.Toolchain.Go(), "test", "-c"}
+	}
 	if procs > 0 {
 		args = append(args, "-p", strconv.Itoa(procs))
 	}
@@ -296,6 +306,11 @@ func experimentHint(reason, exps string) string {
 // runtime version and experiments bin names. An archive, written for a
 // package that is not main, fails the build.
 func install(res *Result, name, tmp, bin string) error {
+	if _, err := os.Stat(tmp); errors.Is(err, fs.ErrNotExist) && slices.Contains(res.Command, "-c") {
+		// go test -c writes nothing for a package without test files.
+		res.NoTests = true
+		return nil
+	}
 	if isArchive(tmp) {
 		os.Remove(tmp)
 		res.Error = "not a main package: go build wrote a package archive, not a program"

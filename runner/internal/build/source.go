@@ -159,7 +159,7 @@ func (b *Builder) prepareSource(ctx context.Context, res *Result, r Request, wor
 	if err := setGoMod(res, r, src); err != nil || res.failed() {
 		return src, err
 	}
-	res.Dir = src.dir
+	res.Dir, res.Package = src.dir, src.pkg
 	_, err := os.Stat(filepath.Join(src.dir, "vendor", "modules.txt"))
 	src.vendor = err == nil
 	if r.Case.Module.Path != "" && r.Case.HasProgram {

@@ -3,11 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -214,4 +216,87 @@ func checkWritable(t *testing.T, dir string) {
 	if n < 10 {
 		t.Errorf("only %d files under %s", n, dir)
 	}
+}
+
+// testCaseOutcomes runs the tiny test packages of testdata/tests with the
+// toolchains versions and returns each cell's outcome and reason by
+// "case P=n go".
+func testCaseOutcomes(t *testing.T, versions string) map[string]results.Cell {
+	t.Helper()
+	cases, _ := filepath.Abs(filepath.Join("testdata", "tests"))
+	dir := t.TempDir()
+	m := filepath.Join(dir, "matrix.yaml")
+	os.WriteFile(m, []byte("versions: "+versions+"\ngomaxprocs: [1, 2]\ncases: ["+cases+"/*]\ntimeout: 5s\n"), 0o644)
+	code, _, stderr := runMain(t, context.Background(), "-f", m, "-o", filepath.Join(dir, "out"), "-q")
+	r, err := results.Read(filepath.Join(dir, "out", "results.json"))
+	if err != nil {
+		t.Fatalf("exit %d: %v\n%s", code, err, stderr)
+	}
+	got := map[string]results.Cell{}
+	for _, c := range r.Cells {
+		got[fmt.Sprintf("%s P=%d %s", c.Case, c.GOMAXPROCS, c.Go)] = c
+	}
+	return got
+}
+
+// checkOutcomes checks cells against want: "key": "outcome: reason part".
+func checkOutcomes(t *testing.T, got map[string]results.Cell, want map[string]string) {
+	t.Helper()
+	for key, w := range want {
+		c, ok := got[key]
+		outcome, reason, _ := strings.Cut(w, ": ")
+		if !ok || c.Outcome != outcome || !strings.Contains(c.Reason, reason) {
+			t.Errorf("%s: %s %q, want %s %q", key, c.Outcome, c.Reason, outcome, reason)
+		}
+	}
+}
+
+// Test cases: a package's tests, each test's outcome recorded, and the
+// cell's outcome following from them.
+func TestTestCases(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs real test binaries")
+	}
+	local := strings.TrimSpace(runtimeVersion(t))
+	got := testCaseOutcomes(t, "[local]")
+	checkOutcomes(t, got, map[string]string{
+		"pass P=1 " + local:     "complete: ",
+		"onefail P=1 " + local:  "fail: 1 test failed: TestProcs",
+		"onefail P=2 " + local:  "complete: ",
+		"hang P=1 " + local:     "hang: timeout while running TestHangs/forever",
+		"notests P=1 " + local:  "skip: no tests to run",
+		"exit0 P=1 " + local:    "fail: 1 test failed: TestExits",
+		"generics P=1 " + local: "complete: ",
+	})
+	c := got["pass P=1 "+local]
+	var names []string
+	for _, tst := range c.Tests {
+		names = append(names, tst.Name+"="+tst.Outcome)
+	}
+	if strings.Join(names, " ") != "TestA=pass TestB=pass TestB/sub=pass TestSkip=skip" {
+		t.Errorf("pass: tests %v", names)
+	}
+}
+
+// On go1.13, os.Exit(0) in a test exits the binary with status 0 (no
+// -test.paniconexit0 before go1.16) and generics do not parse.
+func TestIntegrationTestCases(t *testing.T) {
+	if os.Getenv("GOMATRIX_INTEGRATION") != "1" {
+		t.Skip("set GOMATRIX_INTEGRATION=1 to run test cases with go1.13.15")
+	}
+	got := testCaseOutcomes(t, `["1.13.15"]`)
+	checkOutcomes(t, got, map[string]string{
+		"exit0 P=1 go1.13.15":    "fail: TestExits did not end: the test binary exited in it (exit status 0)",
+		"generics P=1 go1.13.15": "build-error: expected '(', found '['",
+		"pass P=1 go1.13.15":     "complete: ",
+		"hang P=2 go1.13.15":     "hang: TestHangs/forever",
+	})
+}
+
+func runtimeVersion(t *testing.T) string {
+	out, err := exec.Command("go", "env", "GOVERSION").Output()
+	if err != nil {
+		t.Skip(err)
+	}
+	return string(out)
 }

@@ -21,7 +21,7 @@
 //
 // What is downloaded is what `go mod download` without arguments
 // chooses: the whole build list for a go.mod older than go 1.17 (and
-// for go1.13–go1.16), only the go.mod's requirements (plus the go.mod
+// for go1.13–go1.17, whatever the go.mod says), only the go.mod's requirements (plus the go.mod
 // files of the module graph) for a go 1.17 or later go.mod. A step can
 // name modules instead (Request.Args, "path@version"), to fetch a module
 // version by name into a scratch module.

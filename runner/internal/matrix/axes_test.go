@@ -3,6 +3,8 @@ package matrix
 import (
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -147,5 +149,47 @@ func mustWrite(t *testing.T, path, data string) {
 	}
 	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestTestCaseKind(t *testing.T) {
+	root := t.TempDir()
+	write := func(dir string, files map[string]string) string {
+		for name, data := range files {
+			mustWrite(t, filepath.Join(root, dir, name), data)
+		}
+		return filepath.Join(root, dir)
+	}
+	for _, tt := range []struct {
+		dir   string
+		files map[string]string
+		kind  string
+	}{
+		{"lib", map[string]string{"a.go": "package lib\n", "a_test.go": "package lib\n"}, KindTest},
+		{"onlytests", map[string]string{"a_test.go": "package x\n"}, KindTest},
+		{"prog", map[string]string{"main.go": "package main\n", "main_test.go": "package main\n"}, ""},
+		{"forced", map[string]string{"main.go": "package main\n", "main_test.go": "package main\n", CaseFile: "kind: test\ntest: {run: '^TestA$', count: 2, short: true, cpu: '1,2', flags: [-test.benchtime=1x]}\n"}, KindTest},
+		{"program", map[string]string{"a.go": "package lib\n", "a_test.go": "package lib\n", CaseFile: "kind: program\n"}, ""},
+	} {
+		c, err := LoadCase(write(tt.dir, tt.files))
+		if err != nil || c.Kind != tt.kind {
+			t.Errorf("%s: kind %q, %v; want %q", tt.dir, c.Kind, err, tt.kind)
+		}
+	}
+	c, _ := LoadCase(filepath.Join(root, "forced"))
+	if want := (TestFlags{Run: "^TestA$", Count: 2, Short: true, CPU: "1,2", Flags: []string{"-test.benchtime=1x"}}); !reflect.DeepEqual(c.Test, want) {
+		t.Errorf("test flags %+v, want %+v", c.Test, want)
+	}
+	for yaml, want := range map[string]string{
+		"kind: tests\n":                          `kind: unknown kind "tests"`,
+		"kind: test\ncomplete_on: {output: x}\n": "complete_on, self_ms and args do not apply to a test case",
+		"test: {run: x}\n":                       "test flags for a case that is not a test case",
+		"kind: test\ntest: {run: '('}\n":         `test.run: bad regular expression "("`,
+		"kind: test\ntest: {verbose: true}\n":    `test.verbose: unknown key "verbose"`,
+	} {
+		dir := write("bad"+strconv.Itoa(len(yaml)), map[string]string{"main.go": "package main\n", CaseFile: yaml})
+		if _, err := LoadCase(dir); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("case.yaml %q: %v, want %q", yaml, err, want)
+		}
 	}
 }

@@ -5,10 +5,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -61,6 +64,11 @@ type Case struct {
 	// package; with one, the program is built against the module version.
 	Module  module.Version
 	Package string
+	// Kind is KindTest for a case that runs a package's tests (kind: test,
+	// or a directory with _test.go files and no main package); "" for a
+	// program. Test holds the test flags case.yaml passes (test:).
+	Kind string
+	Test TestFlags
 
 	// HasGoMod reports whether the directory has its own go.mod, which a
 	// build then uses in a copy (adapted for old toolchains, its go line
@@ -82,7 +90,20 @@ type Case struct {
 const CaseFile = "case.yaml"
 
 var caseKeys = []string{"description", "complete_on", "self_ms", "timeout", "build_timeout", "go", "repeat", "memory_limit", "env", "args", "tags",
-	"module", "package", "versions", "gomaxprocs", "godebug", "goexperiment", "go_line"}
+	"module", "package", "versions", "gomaxprocs", "godebug", "goexperiment", "go_line", "kind", "test"}
+
+// KindTest is the kind of a case that runs a package's tests.
+const KindTest = "test"
+
+// TestFlags are what a test case passes to its test binary (test:): the
+// flags of go test without their -test. prefix.
+type TestFlags struct {
+	Run, Skip string   // run, skip: regexps selecting tests (skip needs go1.20)
+	Count     int      // count: runs of each test
+	Short     bool     // short
+	CPU       string   // cpu: GOMAXPROCS lists, "1,2,4"
+	Flags     []string // flags: further arguments for the binary, as written
+}
 
 // LoadCases finds the case directories m names and reads their
 // case.yaml files. A pattern that matches no directory is an error.
@@ -190,6 +211,7 @@ func LoadCase(dir string) (*Case, error) {
 		return nil, fmt.Errorf("read case %s: %w", dir, err)
 	}
 	c.HasProgram = hasGo
+	c.Kind = defaultKind(abs, c.Files)
 	if err := c.hash(); err != nil {
 		return nil, fmt.Errorf("read case %s: %w", dir, err)
 	}
@@ -202,7 +224,7 @@ func LoadCase(dir string) (*Case, error) {
 			return nil, err
 		}
 	}
-	if !c.HasProgram && c.Module.Path == "" {
+	if !c.HasProgram && c.Module.Path == "" && c.Kind != KindTest {
 		return nil, &Error{File: dir, Msg: "case directory has no .go files", Hint: "a case is a directory holding a main package, or a case.yaml naming a module version (module: path@version)"}
 	}
 	return c, nil
@@ -267,6 +289,10 @@ func (c *Case) parse(file string, data []byte) error {
 			c.Package = d.packagePath(f.value, f.key)
 		case "versions", "gomaxprocs", "godebug", "goexperiment", "go_line":
 			c.Axes.parse(d, f)
+		case "kind":
+			c.Kind = d.kind(f.value, f.key)
+		case "test":
+			c.Test = d.testFlags(f)
 		case "args", "tags":
 			var list []string
 			for i, n := range d.seq(f.value, f.key, true) {
@@ -284,6 +310,12 @@ func (c *Case) parse(file string, data []byte) error {
 	}
 	if c.Package != "" && c.Module.Path == "" {
 		d.errorf(root, "package", "package names a package of the module a case's module key names", "package without module")
+	}
+	if c.Kind == KindTest && (c.CompleteOn != nil || c.SelfMS != nil || len(c.Args) > 0) {
+		d.errorf(root, "kind", "a test case completes when its tests pass; pass test flags under test:", "complete_on, self_ms and args do not apply to a test case")
+	}
+	if c.Kind != KindTest && !reflect.DeepEqual(c.Test, TestFlags{}) {
+		d.errorf(root, "test", "write kind: test, or leave test: out", "test flags for a case that is not a test case")
 	}
 	return d.err()
 }
@@ -399,4 +431,74 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// kind reads kind: program or test.
+func (d *decoder) kind(n *yaml.Node, key string) string {
+	s, ok := d.str(n, key)
+	switch {
+	case !ok:
+	case s == KindTest:
+		return KindTest
+	case s != "program":
+		d.errorf(n, key, "write kind: test (the package's tests) or kind: program (a main package)", "unknown kind %q", s)
+	}
+	return ""
+}
+
+// testFlags reads test: {run, skip, count, short, cpu, flags}.
+func (d *decoder) testFlags(f field) TestFlags {
+	var t TestFlags
+	for _, g := range d.fields(f.value, f.key, []string{"run", "skip", "count", "short", "cpu", "flags"}) {
+		key := join(f.key, g.key)
+		switch g.key {
+		case "run", "skip":
+			if re, ok := d.regexp(g.value, key); ok {
+				*map[string]*string{"run": &t.Run, "skip": &t.Skip}[g.key] = re.String()
+			}
+		case "count":
+			t.Count, _ = d.repeat(g.value, key)
+		case "short":
+			t.Short, _ = d.boolean(g.value, key)
+		case "cpu":
+			t.CPU, _ = d.str(g.value, key)
+		case "flags":
+			for i, n := range d.seq(g.value, key, true) {
+				if s, ok := d.str(n, fmt.Sprintf("%s[%d]", key, i)); ok {
+					t.Flags = append(t.Flags, s)
+				}
+			}
+		}
+	}
+	return t
+}
+
+// defaultKind is the kind of a case directory whose case.yaml does not
+// say: its tests when it has _test.go files and no main package.
+func defaultKind(dir string, files []string) string {
+	tests, main := false, false
+	for _, f := range files {
+		if path.Dir(f) != "." || !strings.HasSuffix(f, ".go") {
+			continue
+		}
+		if strings.HasSuffix(f, "_test.go") {
+			tests = true
+		} else if packageName(filepath.Join(dir, f)) == "main" {
+			main = true
+		}
+	}
+	if tests && !main {
+		return KindTest
+	}
+	return ""
+}
+
+// packageName is the package clause of the Go file at path, "" when it
+// cannot be read.
+func packageName(path string) string {
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.PackageClauseOnly)
+	if err != nil {
+		return ""
+	}
+	return f.Name.Name
 }

@@ -29,6 +29,7 @@ func MatrixInfo(m *matrix.Matrix, cases []*matrix.Case, f matrix.Filter) results
 	}
 	for _, c := range cases {
 		rc := results.Case{Name: c.Name, Dir: filepath.ToSlash(c.Rel), Description: c.Description, CompleteOn: "exit", Go: c.Go.String()}
+		rc.Kind = c.Kind
 		if c.Module.Path != "" {
 			rc.Module = c.Module.String()
 			rc.Package = c.Package

@@ -154,6 +154,9 @@ type Case struct {
 	CompleteOn  string `json:"complete_on"` // "exit" or the output regexp
 	Timeout     string `json:"timeout,omitempty"`
 	Go          string `json:"go,omitempty"`
+	// Kind is "test" for a case that runs a package's tests (kind: test),
+	// empty for a program.
+	Kind string `json:"kind,omitempty"`
 	// Module and Package are the case's module version and package, for a
 	// case that tests a published module version.
 	Module  string `json:"module,omitempty"`
@@ -233,6 +236,10 @@ type Cell struct {
 	// showed.
 	InertError string `json:"inert_error,omitempty"`
 
+	// Tests are the outcomes of the tests a test case ran (kind: test), in
+	// the order they started, from the run the cell's outcome comes from.
+	Tests []Test `json:"tests,omitempty"`
+
 	Reproduce string `json:"reproduce,omitempty"`
 	// Fragile is set when a complete cell took more than half of its
 	// timeout: a slower machine could have made it a hang.
@@ -240,6 +247,29 @@ type Cell struct {
 	// Cached is set when the result was taken from the result cache
 	// rather than run again (run -rerun runs every cell).
 	Cached bool `json:"cached,omitempty"`
+}
+
+// Outcomes of one test of a test case.
+const (
+	TestPass = "pass"
+	TestFail = "fail"
+	TestSkip = "skip"
+	// TestRunning is a test that had started and not ended when the run
+	// stopped: at the timeout (the cell is a hang), or when the test
+	// binary exited early (os.Exit in a test).
+	TestRunning = "running"
+)
+
+// A Test is one test's outcome in a cell of a test case.
+type Test struct {
+	// Name is the test's name as go test prints it: "TestParse",
+	// "TestParse/empty" for a subtest.
+	Name      string  `json:"name"`
+	Outcome   string  `json:"outcome"` // TestPass, TestFail, TestSkip, TestRunning
+	ElapsedMS float64 `json:"elapsed_ms,omitempty"`
+	// Output is the last lines the test printed (its log, a failure's
+	// message), bounded.
+	Output string `json:"output,omitempty"`
 }
 
 // A Timing is what one run of a cell measured.

@@ -62,6 +62,11 @@ type Spec struct {
 	// MemoryLimit is a bound on the resident memory, in bytes, of the
 	// process and its group; 0 means none. It is enforced on Linux only.
 	MemoryLimit int64
+	// Lines, if set, receives every line of stdout, in order, as it
+	// arrives (at most maxLine bytes of each; the slice is reused after
+	// the call): a test binary's -test.v output is parsed as it goes, not
+	// from the bounded excerpt kept.
+	Lines func(line []byte)
 }
 
 // A Result is what one run of a cell's binary came to.
@@ -105,6 +110,9 @@ type Result struct {
 	// Leftovers counts the other processes of the cell (forked children,
 	// grandchildren) that were still alive when it ended and were killed.
 	Leftovers int `json:"leftovers,omitempty"`
+	// Tests are the tests a test binary ran, when the caller parsed
+	// them (see package gotest).
+	Tests []results.Test `json:"tests,omitempty"`
 	// MaxRSS is the peak resident memory of the main process in bytes, as
 	// the OS accounts it at exit (0 where unknown).
 	MaxRSS int64 `json:"max_rss,omitempty"`
@@ -290,6 +298,7 @@ func (c *cell) startReaders(outR, errR *os.File) <-chan marker {
 		}
 	}
 	c.stdout = newStream(outR, s.OutputLimit, outMatch, onMatch, false)
+	c.stdout.lines = s.Lines
 	c.stderr = newStream(errR, s.OutputLimit, errMatch, onMatch, true)
 	go c.stdout.read()
 	go c.stderr.read()

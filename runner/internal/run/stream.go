@@ -26,6 +26,7 @@ type stream struct {
 	re      *regexp.Regexp // nil: no line of this stream completes the cell
 	onMatch func(time.Time)
 	isErr   bool // stderr: look for the fatal-error line
+	lines   func([]byte)
 
 	mu        sync.Mutex
 	frozen    bool // stopped: what arrives from now on is dropped
@@ -89,7 +90,7 @@ func (s *stream) stop() {
 
 // wantLines reports whether lines still need to be looked at.
 func (s *stream) wantLines() bool {
-	return (s.re != nil && s.matched.IsZero()) || (s.isErr && s.fatalLine == "")
+	return (s.re != nil && s.matched.IsZero()) || (s.isErr && s.fatalLine == "") || s.lines != nil
 }
 
 func (s *stream) consume(p []byte, now time.Time) {
@@ -130,6 +131,9 @@ func (s *stream) endLine(now time.Time) {
 	}
 	if s.isErr && s.fatalLine == "" && (s.dumpFrom < 0 || s.lineStart < s.dumpFrom) && isFatalLine(line) {
 		s.fatalLine = string(line)
+	}
+	if s.lines != nil {
+		s.lines(line)
 	}
 	s.line = s.line[:0]
 }

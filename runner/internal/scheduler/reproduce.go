@@ -67,12 +67,16 @@ func buildCommand(c *matrix.Cell, b build.Result, bin string) string {
 	if len(c.Case.Tags) > 0 {
 		tags += " -tags " + shellQuote(strings.Join(c.Case.Tags, ","))
 	}
-	return "env " + shellJoin(env) + " " + shellQuote(goCmd) + " build" + tags + " -o " + bin + " " + pkgArg(c)
+	verb := " build"
+	if c.Case.Kind == matrix.KindTest {
+		verb = " test -c"
+	}
+	return "env " + shellJoin(env) + " " + shellQuote(goCmd) + verb + tags + " -o " + bin + " " + pkgArg(c)
 }
 
 // pkgArg is the package the build names.
 func pkgArg(c *matrix.Cell) string {
-	if c.Case.Module.Path != "" && !c.Case.HasProgram && c.Case.Package != "" {
+	if c.Case.Module.Path != "" && (!c.Case.HasProgram || c.Case.Kind == matrix.KindTest) && c.Case.Package != "" {
 		return shellQuote(c.Case.Package)
 	}
 	return "."
@@ -89,11 +93,18 @@ func runCommand(c *matrix.Cell, bin string) string {
 	}
 	env = append(env, c.Env...)
 	cmd := fmt.Sprintf("timeout -s QUIT %s %s", strconv.FormatFloat(c.Timeout.Seconds(), 'f', -1, 64), bin)
-	for _, a := range c.Case.Args {
+	args := c.Case.Args
+	if c.Case.Kind == matrix.KindTest {
+		args = TestArgs(c.Case.Test, c.Toolchain.Version)
+	}
+	for _, a := range args {
 		cmd += " " + shellQuote(a)
 	}
 	if len(env) > 0 {
 		cmd = "env " + shellJoin(env) + " " + cmd
+	}
+	if c.Case.Kind == matrix.KindTest {
+		cmd = "cd " + pkgArg(c) + " && " + cmd // a test runs in its package's directory
 	}
 	return cmd
 }

@@ -44,6 +44,15 @@ func (s *Scheduler) buildFailed(c *matrix.Cell, b build.Result) *results.Cell {
 	return r
 }
 
+// noTests is the result of a test case whose package has no test files.
+func (s *Scheduler) noTests(c *matrix.Cell, b build.Result) *results.Cell {
+	r := base(c)
+	r.Outcome, r.Reason = results.Skip, "no tests to run: the package has no test files"
+	r.GoLine, r.GoModAdapted = b.GoLine, b.GoModAdapted
+	r.BuildMS = ms(b.Duration)
+	return r
+}
+
 // result folds the runs of c into its result.
 func (s *Scheduler) result(c *matrix.Cell, b build.Result, runs []run.Result) *results.Cell {
 	r := base(c)
@@ -116,6 +125,7 @@ func detail(r *results.Cell, x run.Result) {
 	r.Stdout, r.Stderr = nonEmpty(x.Stdout), nonEmpty(x.Stderr)
 	r.GoroutineDump, r.FatalLine = x.GoroutineDump, x.FatalLine
 	r.Leftovers = x.Leftovers
+	r.Tests = x.Tests
 }
 
 // timings records every run's figures when there are several, makes

@@ -324,3 +324,18 @@ func TestDispatcherReserve(t *testing.T) {
 		t.Errorf("order %v: want first, then wide before any narrow job", order)
 	}
 }
+
+func TestTestArgs(t *testing.T) {
+	flags := matrix.TestFlags{Run: "^TestA$", Skip: "Slow", Count: 3, Short: true, CPU: "1,2", Flags: []string{"-test.benchtime=1x"}}
+	for v, want := range map[string]string{
+		"go1.13.15": "-test.v -test.timeout=0 -test.run=^TestA$ -test.skip=Slow -test.cpu=1,2 -test.count=3 -test.short -test.benchtime=1x",
+		"go1.26.8":  "-test.v -test.timeout=0 -test.paniconexit0 -test.run=^TestA$ -test.skip=Slow -test.cpu=1,2 -test.count=3 -test.short -test.benchtime=1x",
+	} {
+		if got := strings.Join(TestArgs(flags, v), " "); got != want {
+			t.Errorf("%s: %s\nwant %s", v, got, want)
+		}
+	}
+	if got := strings.Join(TestArgs(matrix.TestFlags{}, "go1.16.0"), " "); got != "-test.v -test.timeout=0 -test.paniconexit0" {
+		t.Errorf("no flags: %s", got)
+	}
+}

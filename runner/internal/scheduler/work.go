@@ -3,12 +3,16 @@ package scheduler
 import (
 	"context"
 	"math"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"gomatrix/runner/internal/build"
+	"gomatrix/runner/internal/gotest"
+	"gomatrix/runner/internal/gover"
 	"gomatrix/runner/internal/matrix"
 	"gomatrix/runner/internal/results"
 	"gomatrix/runner/internal/run"
@@ -182,9 +186,12 @@ func (w *work) build(g *group) {
 	}
 	w.s.buildDone(g.req, b)
 	for _, p := range g.cells {
-		if b.Binary == "" {
+		switch {
+		case b.NoTests:
+			w.finish(p, w.s.noTests(p.cell, b))
+		case b.Binary == "":
 			w.finish(p, w.s.buildFailed(p.cell, b))
-		} else {
+		default:
 			w.addRuns(p, b)
 		}
 	}
@@ -261,6 +268,30 @@ func (s *Scheduler) runOnce(ctx context.Context, c *matrix.Cell, b build.Result)
 		CompleteStream: c.Case.CompleteStream,
 		MemoryLimit:    c.MemoryLimit,
 	}
+	if c.Case.Kind == matrix.KindTest {
+		return s.runTests(ctx, c, b, spec)
+	}
+	return s.runSpec(ctx, spec)
+}
+
+// runTests runs a test case's binary once, as go test would — in the
+// package's directory, with -test.v and the case's test flags — and
+// judges the run by the tests it printed.
+func (s *Scheduler) runTests(ctx context.Context, c *matrix.Cell, b build.Result, spec run.Spec) (run.Result, bool) {
+	p := gotest.New()
+	spec.Args = TestArgs(c.Case.Test, c.Toolchain.Version)
+	spec.Dir = filepath.Join(b.Dir, filepath.FromSlash(b.Package))
+	spec.Lines = p.Line
+	r, ok := s.runSpec(ctx, spec)
+	if ok {
+		r.Tests, r.Outcome, r.Reason = p.Judge(r.Outcome, r.Reason)
+	}
+	return r, ok
+}
+
+// runSpec runs spec once through RunCell; ok is false when ctx was
+// cancelled.
+func (s *Scheduler) runSpec(ctx context.Context, spec run.Spec) (r run.Result, ok bool) {
 	runCell := s.RunCell
 	if runCell == nil {
 		runCell = run.Cell
@@ -274,4 +305,27 @@ func (s *Scheduler) runOnce(ctx context.Context, c *matrix.Cell, b build.Result)
 		r = run.Result{Outcome: results.Fail, Reason: "start: " + err.Error()}
 	}
 	return r, true
+}
+
+// TestArgs are the arguments of a test binary for flags t, built by
+// toolchain version v: -test.v always; no timeout of its own, since the
+// cell's timeout decides a hang and asks for the goroutine dump; from
+// go1.16, os.Exit(0) inside a test fails it, as under go test.
+func TestArgs(t matrix.TestFlags, v string) []string {
+	args := []string{"-test.v", "-test.timeout=0"}
+	if gover.Compare(v, "go1.16") >= 0 {
+		args = append(args, "-test.paniconexit0")
+	}
+	for _, f := range []struct{ name, val string }{{"run", t.Run}, {"skip", t.Skip}, {"cpu", t.CPU}} {
+		if f.val != "" {
+			args = append(args, "-test."+f.name+"="+f.val)
+		}
+	}
+	if t.Count > 0 {
+		args = append(args, "-test.count="+strconv.Itoa(t.Count))
+	}
+	if t.Short {
+		args = append(args, "-test.short")
+	}
+	return append(args, t.Flags...)
 }
