@@ -57,7 +57,7 @@ type Request struct {
 // so a binary built under a key can be reused by later runs.
 func (r Request) Key() string {
 	h := sha256.New()
-	fmt.Fprintf(h, "case %s %s\ngoroot %s\nversion %s\nexp %s %v\n", r.Case.Dir, r.Case.Hash, r.Toolchain.GOROOT, r.Toolchain.Version, r.GOEXPERIMENT, r.Rebuild)
+	fmt.Fprintf(h, "case %s %s %s\ngoroot %s\nversion %s\nexp %s %v\n", r.Case.Dir, r.Case.Hash, r.Case.Package, r.Toolchain.GOROOT, r.Toolchain.Version, r.GOEXPERIMENT, r.Rebuild)
 	if r.GoLine != "" {
 		fmt.Fprintf(h, "go_line %s\n", r.GoLine)
 	}
@@ -178,7 +178,7 @@ func (b *Builder) Build(ctx context.Context, r Request, procs int) (Result, erro
 		return res, err
 	}
 	res.GOROOT = r.Toolchain.GOROOT
-	bin := filepath.Join(work, r.Case.Name+exeSuffix(r.Toolchain))
+	bin := filepath.Join(work, modName(r.Case.Name)+exeSuffix(r.Toolchain))
 	tmp := fmt.Sprintf("%s.%d.tmp", bin, os.Getpid())
 	res.Command = buildArgs(r, src, procs, tmp)
 	if err := b.goBuild(ctx, r, &res); err != nil || res.failed() {
@@ -337,7 +337,11 @@ func Env(r Request, cacheDir string) []string {
 var (
 	reICE        = regexp.MustCompile(`(?m)^.*internal compiler error.*$`)
 	reExperiment = regexp.MustCompile(`(?m)^.*unknown GOEXPERIMENT.*$`)
-	reNeedsGo    = regexp.MustCompile(`(?m)^.*(requires go >= |go\.mod requires go|note: module requires Go).*$`)
+	reNeedsGo    = regexp.MustCompile(`(?m)^.*(requires go >= |go\.mod requires go).*$`)
+	// reNote is the note go1.13–go1.20 append to a failed build of a
+	// module whose go line is newer than they are: the error before it
+	// says what failed, the note why it may have.
+	reNote       = regexp.MustCompile(`(?m)^note: module requires Go .*$`)
 	reFirstError = regexp.MustCompile(`(?m)^(\S+\.go:\d+(:\d+)?: .*|go: .*|can't load package: .*|package .*|build .*: .*|.*no Go files.*|.*not a main package.*|.*cannot find main module.*)$`)
 	// reProgress matches the go command's progress lines, which say what
 	// it is doing, never what went wrong.
@@ -359,16 +363,43 @@ func classifyLines(out string) (reason string, ice bool) {
 		return strings.TrimSpace(m), true
 	}
 	out = dropProgress(out)
+	note := reNote.FindString(out)
 	for _, re := range []*regexp.Regexp{reExperiment, reNeedsGo, reFirstError} {
-		if m := re.FindString(out); m != "" {
-			return strings.TrimSpace(m), false
+		if loc := re.FindStringIndex(out); loc != nil {
+			return withNote(withContinuation(out[loc[0]:loc[1]], out[loc[1]:]), note), false
 		}
+	}
+	if note != "" {
+		return note, false
 	}
 	line, _, _ := strings.Cut(strings.TrimSpace(out), "\n")
 	if line == "" {
 		line = "go build failed without output"
 	}
 	return line, false
+}
+
+// withNote appends the go command's note, when there is one, in brackets.
+func withNote(reason, note string) string {
+	if note == "" {
+		return reason
+	}
+	return reason + " (" + note + ")"
+}
+
+// withContinuation appends to line the tab-indented lines that follow it
+// in rest, which the go command uses to finish a message ("package p
+// (test)" then "\timports net/netip: …"), joined with ": ".
+func withContinuation(line, rest string) string {
+	line = strings.TrimSpace(line)
+	next := strings.Split(strings.TrimPrefix(rest, "\n"), "\n")
+	for _, l := range next[:min(3, len(next))] {
+		if !strings.HasPrefix(l, "\t") {
+			break
+		}
+		line += ": " + strings.TrimSpace(l)
+	}
+	return line
 }
 
 // dropProgress removes the go command's progress lines from out.

@@ -22,6 +22,16 @@ func TestClassify(t *testing.T) {
 		{"go: go.mod requires go >= 1.99 (running go 1.26.8; GOTOOLCHAIN=local)\n", "go: go.mod requires go >= 1.99 (running go 1.26.8; GOTOOLCHAIN=local)", false},
 		{"# m\n./main.go:3:15: undefined: x\n", "./main.go:3:15: undefined: x", false},
 		{"", "go build failed without output", false},
+		// go1.13's message goes on on the next, tab-indented line.
+		{"# github.com/google/go-cmp/cmp/cmpopts\npackage github.com/google/go-cmp/cmp/cmpopts (test)\n\timports net/netip: cannot find module providing package net/netip\nFAIL\tgithub.com/google/go-cmp/cmp/cmpopts [setup failed]\n",
+			"package github.com/google/go-cmp/cmp/cmpopts (test): imports net/netip: cannot find module providing package net/netip", false},
+		// Before go1.21 the note comes after the error that says what failed.
+		{"# github.com/google/go-cmp/cmp [github.com/google/go-cmp/cmp.test]\ncmp/options.go:236:14: undefined: reflect.PointerTo\nnote: module requires Go 1.21\n",
+			"cmp/options.go:236:14: undefined: reflect.PointerTo (note: module requires Go 1.21)", false},
+		{"note: module requires Go 1.21\n", "note: module requires Go 1.21", false},
+		// A progress line is never the reason.
+		{"go: downloading golang.org/x/sync v0.22.0\ngo: finding module for package x\nmain.go:3:2: no required module provides package x\n",
+			"main.go:3:2: no required module provides package x", false},
 	}
 	for _, tt := range tests {
 		reason, ice := classify(tt.out)

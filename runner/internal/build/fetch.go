@@ -17,6 +17,7 @@ import (
 
 	"gomatrix/runner/internal/deps"
 	"gomatrix/runner/internal/gover"
+	"gomatrix/runner/internal/matrix"
 	"gomatrix/runner/internal/toolchain"
 )
 
@@ -82,6 +83,19 @@ func (b *Builder) fetchModule(ctx context.Context, res *Result, r Request, work 
 		return "", err
 	}
 	return verifiedDir(res, mv, dr.Modules)
+}
+
+// ModuleDir returns the directory of the module version case c names,
+// fetched (through the proxy, verified) with toolchain t into the shared
+// module cache: where a package pattern is expanded.
+func (b *Builder) ModuleDir(ctx context.Context, t toolchain.Toolchain, c *matrix.Case) (string, error) {
+	var res Result
+	work := filepath.Join(b.CacheDir, "modules", c.Hash[:16])
+	dir, err := b.fetchModule(ctx, &res, Request{Case: c, Toolchain: t}, work)
+	if err == nil && res.Error != "" {
+		err = errors.New(res.Error)
+	}
+	return dir, err
 }
 
 // verifiedDir checks the zip the go command fetched for mv against the

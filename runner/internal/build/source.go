@@ -180,6 +180,9 @@ func (b *Builder) copySource(ctx context.Context, res *Result, r Request, src *s
 		if err := copyCase(r.Case, src.dir); err != nil {
 			return fmt.Errorf("build %s: %w", r.Case.Name, err)
 		}
+		if r.Case.Module.Path == "" && r.Case.Package != "" {
+			src.pkg = r.Case.Package // one package of a case's pattern
+		}
 		return nil
 	}
 	dir, err := b.fetchModule(ctx, res, r, filepath.Dir(src.dir))

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"gomatrix/runner/internal/claim"
+	"gomatrix/runner/internal/compat"
 	"gomatrix/runner/internal/matrix"
 	"gomatrix/runner/internal/pipeline"
 	"gomatrix/runner/internal/results"
@@ -112,6 +113,7 @@ func mergeClaims(e *Env, mg *shard.Merged, file string, named bool) error {
 			return usagef("-f %s is not the matrix the results are of: %s\nhint: name it with -f", file, why)
 		}
 		mg.Results.Claims = claim.Evaluate(m.Claims, mg.Results.Cells)
+		mg.Results.Minimums = compat.Minimums(mg.Results)
 	case named || !errors.Is(err, fs.ErrNotExist):
 		return err
 	case len(mg.Inputs) > 1:

@@ -174,8 +174,27 @@ func summarise(w io.Writer, dir string, res *results.Results, cells int) {
 	if res.Stats.Cached > 0 {
 		fromCache = fmt.Sprintf(" (%d from the result cache; -rerun runs them again)", res.Stats.Cached)
 	}
+	for _, m := range res.Minimums {
+		fmt.Fprintln(w, report.PlainText(minimumLine(m)))
+	}
 	fmt.Fprintf(w, "%d of %d cells in %.1fs%s: %s\nwrote %s\n", len(res.Cells), cells, res.Stats.WallMS/1000, fromCache,
 		summary(res.Cells), filesIn(dir))
+}
+
+// minimumLine says a case's declared and observed minimum Go.
+func minimumLine(m results.Minimum) string {
+	declared, observed := m.Declared, m.Observed
+	if declared == "" {
+		declared = "no go line"
+	}
+	if observed == "" {
+		observed = "none (fails on the newest)"
+	}
+	line := fmt.Sprintf("minimum go of %s: declared %s, observed %s: %s", m.Case, declared, observed, m.Verdict)
+	if m.FirstFailure != "" {
+		line += "; below it: " + firstLine(m.FirstFailure)
+	}
+	return line
 }
 
 // filesIn names the files pipeline.Write writes in dir: "a, b and c".
@@ -209,7 +228,7 @@ func listSummary(cells []*matrix.Cell) string {
 		run++
 		runs += c.Repeat
 		toolchains[c.Toolchain.Version] = true
-		builds[fmt.Sprint(c.Case.Dir, c.Toolchain.Version, c.GOEXPERIMENT, c.GoLine, c.Env)] = true
+		builds[fmt.Sprint(c.Case.Dir, c.Case.Package, c.Toolchain.Version, c.GOEXPERIMENT, c.GoLine, c.Env)] = true
 	}
 	return fmt.Sprintf("%d cells: %d to run (%d runs, at most %d builds with %d toolchains), %d skipped", len(cells), run, runs, len(builds), len(toolchains), len(cells)-run)
 }

@@ -193,3 +193,27 @@ func TestTestCaseKind(t *testing.T) {
 		}
 	}
 }
+
+func TestPackages(t *testing.T) {
+	root := t.TempDir()
+	for _, f := range []string{"a.go", "x/x.go", "x/y/y_test.go", "x/testdata/t.go", "vendor/v/v.go", "_skip/s.go", ".hidden/h.go", "nested/go.mod", "nested/n.go", "empty/README"} {
+		mustWrite(t, filepath.Join(root, f), "package p\n")
+	}
+	for pat, want := range map[string]string{
+		"./...":   ". ./x ./x/y",
+		"./x/...": "./x ./x/y",
+		"./x":     "./x",
+	} {
+		got, err := Packages(root, pat)
+		if err != nil || strings.Join(got, " ") != want {
+			t.Errorf("Packages(%q) = %q, %v; want %q", pat, got, err, want)
+		}
+	}
+	c := &Case{Name: "m", Hash: "h", Packages: "./..."}
+	if p := c.ForPackage("./x/y"); p.Name != "m/x/y" || p.Package != "./x/y" || p.Packages != "" || p.Hash == c.Hash {
+		t.Errorf("ForPackage: %+v", p)
+	}
+	if p := c.ForPackage("."); p.Name != "m" {
+		t.Errorf("ForPackage(.): %+v", p)
+	}
+}

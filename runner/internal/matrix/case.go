@@ -64,6 +64,10 @@ type Case struct {
 	// package; with one, the program is built against the module version.
 	Module  module.Version
 	Package string
+	// Packages is a package pattern (packages: ./...): the case stands
+	// for one case per package it matches (see ForPackage), named
+	// "case/dir".
+	Packages string
 	// Kind is KindTest for a case that runs a package's tests (kind: test,
 	// or a directory with _test.go files and no main package); "" for a
 	// program. Test holds the test flags case.yaml passes (test:).
@@ -90,7 +94,7 @@ type Case struct {
 const CaseFile = "case.yaml"
 
 var caseKeys = []string{"description", "complete_on", "self_ms", "timeout", "build_timeout", "go", "repeat", "memory_limit", "env", "args", "tags",
-	"module", "package", "versions", "gomaxprocs", "godebug", "goexperiment", "go_line", "kind", "test"}
+	"module", "package", "packages", "versions", "gomaxprocs", "godebug", "goexperiment", "go_line", "kind", "test"}
 
 // KindTest is the kind of a case that runs a package's tests.
 const KindTest = "test"
@@ -287,6 +291,8 @@ func (c *Case) parse(file string, data []byte) error {
 			c.Module = d.moduleVersion(f.value, f.key)
 		case "package":
 			c.Package = d.packagePath(f.value, f.key)
+		case "packages":
+			c.Packages = d.packagePath(f.value, f.key)
 		case "versions", "gomaxprocs", "godebug", "goexperiment", "go_line":
 			c.Axes.parse(d, f)
 		case "kind":
@@ -310,6 +316,9 @@ func (c *Case) parse(file string, data []byte) error {
 	}
 	if c.Package != "" && c.Module.Path == "" {
 		d.errorf(root, "package", "package names a package of the module a case's module key names", "package without module")
+	}
+	if c.Packages != "" && (c.Package != "" || c.Kind != KindTest) {
+		d.errorf(root, "packages", "packages: ./... runs the tests of every package below the case (kind: test); package: names one", "packages goes with kind: test and without package")
 	}
 	if c.Kind == KindTest && (c.CompleteOn != nil || c.SelfMS != nil || len(c.Args) > 0) {
 		d.errorf(root, "kind", "a test case completes when its tests pass; pass test flags under test:", "complete_on, self_ms and args do not apply to a test case")
@@ -388,10 +397,14 @@ func (d *decoder) packagePath(n *yaml.Node, key string) string {
 	if !ok {
 		return ""
 	}
-	clean := path.Clean(s)
-	if s != "." && !strings.HasPrefix(s, "./") || strings.HasPrefix(clean, "..") || strings.Contains(s, `\`) {
+	dir, _ := strings.CutSuffix(s, "/...")
+	clean := path.Clean(dir)
+	if dir != "." && !strings.HasPrefix(dir, "./") || strings.HasPrefix(clean, "..") || strings.Contains(s, `\`) || key == "package" && dir != s {
 		d.errorf(n, key, `write package: ./errgroup (a directory of the module, relative to its root)`, "%q is not a path inside the module", s)
 		return ""
+	}
+	if dir != s {
+		return "./" + strings.TrimPrefix(clean, "./") + "/..."
 	}
 	return "./" + strings.TrimPrefix(clean, "./")
 }

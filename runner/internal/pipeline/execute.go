@@ -10,6 +10,7 @@ import (
 
 	"gomatrix/runner/internal/build"
 	"gomatrix/runner/internal/claim"
+	"gomatrix/runner/internal/compat"
 	"gomatrix/runner/internal/matrix"
 	"gomatrix/runner/internal/progress"
 	"gomatrix/runner/internal/results"
@@ -86,6 +87,7 @@ func (r *Run) finish(res *results.Results, out []*results.Cell, complete bool) {
 	}
 	settings.CheckInert(res.Cells) // before claims: a corrected cell is evidence
 	res.Claims = claim.Evaluate(r.Matrix.Claims, res.Cells)
+	res.Minimums = compat.Minimums(res)
 	res.Finished = time.Now().UTC().Truncate(time.Second)
 	res.Complete = complete
 }

@@ -83,6 +83,9 @@ func Prepare(ctx context.Context, e Env, o Options) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cases, err = e.expandPackages(ctx, cases); err != nil {
+		return nil, err
+	}
 	r := &Run{Matrix: m, Cases: cases, env: e, only: o.Only}
 	if r.Manager, err = e.managerFor(o.GOOS, o.GOARCH); err != nil {
 		return nil, err

@@ -30,6 +30,7 @@ func MatrixInfo(m *matrix.Matrix, cases []*matrix.Case, f matrix.Filter) results
 	for _, c := range cases {
 		rc := results.Case{Name: c.Name, Dir: filepath.ToSlash(c.Rel), Description: c.Description, CompleteOn: "exit", Go: c.Go.String()}
 		rc.Kind = c.Kind
+		rc.GoMod = c.HasGoMod || c.Module.Path != "" && !c.HasProgram
 		if c.Module.Path != "" {
 			rc.Module = c.Module.String()
 			rc.Package = c.Package

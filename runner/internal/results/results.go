@@ -60,7 +60,10 @@ type Results struct {
 	Stats Stats `json:"stats"`
 	// Claims are the matrix's claims with the verdicts the cells gave.
 	Claims []Claim `json:"claims,omitempty"`
-	Cells  []Cell  `json:"cells"`
+	// Minimums state, for each case with a go.mod of its own, the minimum
+	// Go it declares beside the one its cells observed (package compat).
+	Minimums []Minimum `json:"minimums,omitempty"`
+	Cells    []Cell    `json:"cells"`
 }
 
 // Stats are figures about a run as a whole.
@@ -83,6 +86,21 @@ const (
 	Unstable = "unstable" // repeats disagree on a timing bound, or a run of the same inputs gave another verdict
 	Untested = "untested" // no cell could bear on it (skipped, inert, build errors)
 )
+
+// A Minimum is a case's declared minimum Go beside the observed one.
+type Minimum struct {
+	Case string `json:"case"` // the case, or the prefix its package pattern shares
+	// Declared is its go.mod's go line ("1.21"); empty when it has none.
+	Declared string `json:"declared,omitempty"`
+	// Observed is the oldest toolchain from which every newer one built
+	// and passed it; empty when the newest failed. Oldest is the oldest
+	// tried.
+	Observed string `json:"observed,omitempty"`
+	Oldest   string `json:"oldest"`
+	// FirstFailure is what failed on the newest version below Observed.
+	FirstFailure string `json:"first_failure,omitempty"`
+	Verdict      string `json:"verdict"`
+}
 
 // A Claim is a statement from the matrix with the verdict of the run.
 type Claim struct {
@@ -161,6 +179,9 @@ type Case struct {
 	// case that tests a published module version.
 	Module  string `json:"module,omitempty"`
 	Package string `json:"package,omitempty"`
+	// GoMod is set when the case has a go.mod of its own (its directory's
+	// or its module version's), whose go line is its declared minimum Go.
+	GoMod bool `json:"go_mod,omitempty"`
 }
 
 // A Cell is the result of one cell: a case under one toolchain and one

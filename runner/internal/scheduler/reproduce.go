@@ -16,7 +16,7 @@ import (
 // reproduce is a shell command that builds and runs the cell by hand:
 // the same clean environment, the same go line, the same settings.
 func (s *Scheduler) reproduce(c *matrix.Cell, b build.Result) string {
-	bin := "/tmp/" + c.Case.Name
+	bin := "/tmp/" + strings.ReplaceAll(c.Case.Name, "/", "_")
 	parts := append(caseDir(c, b), buildCommand(c, b, bin), runCommand(c, bin))
 	return strings.Join(parts, " && ")
 }

@@ -1,0 +1,47 @@
+package compat
+
+import (
+	"reflect"
+	"testing"
+
+	"gomatrix/runner/internal/results"
+)
+
+func cell(name, v, outcome, line, reason string) results.Cell {
+	return results.Cell{Case: name, Go: v, Outcome: outcome, GoLine: line, Reason: reason}
+}
+
+func TestMinimums(t *testing.T) {
+	r := &results.Results{
+		Matrix: results.Matrix{Cases: []results.Case{
+			{Name: "uuid", GoMod: true}, {Name: "cmp/a", GoMod: true}, {Name: "cmp/b", GoMod: true}, {Name: "prog"}, {Name: "new", GoMod: true},
+		}},
+		Cells: []results.Cell{
+			// Declared 1.16, fails until go1.18: declared too low.
+			cell("uuid", "go1.17.13", results.BuildError, "1.16", "undefined: testing.F"),
+			cell("uuid", "go1.18.10", results.Complete, "1.16", ""),
+			cell("uuid", "go1.26.8", results.Complete, "1.16", ""),
+			// A package pattern counts as one; a no-tests skip says nothing.
+			cell("cmp/a", "go1.20.14", results.Complete, "1.21", ""),
+			cell("cmp/b", "go1.20.14", results.Skip, "1.21", "no tests to run"),
+			cell("cmp/a", "go1.21.13", results.Complete, "1.21", ""),
+			cell("cmp/b", "go1.21.13", results.Complete, "1.21", ""),
+			// The runner wrote its go.mod: nothing declared.
+			cell("prog", "go1.21.13", results.Complete, "1.21", ""),
+			// Fails on the newest: nothing observed.
+			cell("new", "go1.26.8", results.Fail, "1.26", "1 test failed: TestX"),
+		},
+	}
+	r.Cells = append(r.Cells, results.Cell{Case: "uuid", Go: "go1.26.8", GoLineAxis: "1.22", Outcome: results.Fail},
+		cell("nogoline", "go1.17.13", results.Fail, "", "x"), cell("nogoline", "go1.18.10", results.Complete, "", ""))
+	r.Matrix.Cases = append(r.Matrix.Cases, results.Case{Name: "nogoline", GoMod: true})
+	want := []results.Minimum{
+		{Case: "uuid", Declared: "1.16", Observed: "go1.18.10", Oldest: "go1.17.13", FirstFailure: "go1.17.13 uuid: build-error: undefined: testing.F", Verdict: TooLow},
+		{Case: "cmp", Declared: "1.21", Observed: "go1.20.14", Oldest: "go1.20.14", Verdict: Higher + " (or equal: go1.20.14, the oldest tried, passes)"},
+		{Case: "new", Declared: "1.26", Oldest: "go1.26.8", FirstFailure: "go1.26.8 new: fail: 1 test failed: TestX", Verdict: Unknown},
+		{Case: "nogoline", Observed: "go1.18.10", Oldest: "go1.17.13", FirstFailure: "go1.17.13 nogoline: fail: x", Verdict: TooLow + " (no go line: the go command assumes go 1.16)"},
+	}
+	if got := Minimums(r); !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+}
