@@ -226,7 +226,7 @@ func testCaseOutcomes(t *testing.T, versions string) map[string]results.Cell {
 	cases, _ := filepath.Abs(filepath.Join("testdata", "tests"))
 	dir := t.TempDir()
 	m := filepath.Join(dir, "matrix.yaml")
-	os.WriteFile(m, []byte("versions: "+versions+"\ngomaxprocs: [1, 2]\ncases: ["+cases+"/*]\ntimeout: 5s\n"), 0o644)
+	os.WriteFile(m, []byte("versions: "+versions+"\ngomaxprocs: [1, 2]\ncases: ["+cases+"/*]\ntimeout: 2s\n"), 0o644)
 	code, _, stderr := runMain(t, context.Background(), "-f", m, "-o", filepath.Join(dir, "out"), "-q")
 	r, err := results.Read(filepath.Join(dir, "out", "results.json"))
 	if err != nil {

@@ -80,6 +80,12 @@ func TestBrowser(t *testing.T) {
 	t.Run("goline", func(t *testing.T) {
 		testPage(t, bin, reporttest.GoLine(), filepath.Join(out, "goline"))
 	})
+	t.Run("tests", func(t *testing.T) {
+		testPage(t, bin, reporttest.Tests(), filepath.Join(out, "tests"))
+	})
+	t.Run("hostile", func(t *testing.T) {
+		testPage(t, bin, reporttest.Hostile(), filepath.Join(out, "hostile"))
+	})
 	for name, dir := range map[string]string{"published": "results", "realcode": filepath.Join("examples", "realcode", "results")} {
 		t.Run(name, func(t *testing.T) {
 			r, err := results.Read(filepath.Join("..", "..", "..", dir, "results.json"))
@@ -158,6 +164,7 @@ func testPage(t *testing.T, bin string, r *results.Results, dir string) {
 		if i != 0 && !printsMarkup(c) {
 			continue
 		}
+		b.escape() // the open details could cover the square on a wide grid
 		b.click(fmt.Sprintf(`#grid a.cell[data-i="%d"]`, i))
 		if got := b.evalString(`document.getElementById('details').hidden ? '' : document.getElementById('details-h').textContent`); got != c.ID() {
 			t.Errorf("after clicking cell %d the details show %q, want %q", i, got, c.ID())
@@ -176,10 +183,10 @@ func testPage(t *testing.T, bin string, r *results.Results, dir string) {
 		clicked++
 	}
 	t.Logf("clicked %d cells", clicked)
+	checkTestGrids(t, b, r, dir)
 
 	// Escape closes the details; the case filter hides the other cases.
-	b.call("Input.dispatchKeyEvent", map[string]any{"type": "keyDown", "key": "Escape", "code": "Escape", "windowsVirtualKeyCode": 27})
-	b.call("Input.dispatchKeyEvent", map[string]any{"type": "keyUp", "key": "Escape", "code": "Escape", "windowsVirtualKeyCode": 27})
+	b.escape()
 	if !b.evalBool(`document.getElementById('details').hidden`) {
 		t.Error("Escape did not close the details")
 	}
@@ -218,6 +225,52 @@ func testPage(t *testing.T, bin string, r *results.Results, dir string) {
 	t.Logf("page and screenshots in %s", dir)
 }
 
+// checkTestGrids checks the sections of the test cases: one per test
+// case, a row per test that differs × version; and that a click on the
+// square of a test that failed or did not end shows its cell's details
+// listing the cell's tests, those that failed or did not end first, with
+// the clicked one marked.
+func checkTestGrids(t *testing.T, b *browser, r *results.Results, dir string) {
+	t.Helper()
+	grids := testGrids(r, NewTable(r))
+	if n := b.evalInt(`document.querySelectorAll('section.tests').length`); n != len(grids) {
+		t.Errorf("%d sections of tests, want %d (one per test case)", n, len(grids))
+	}
+	rows := 0
+	for _, g := range grids {
+		rows += min(len(g.Differ), htmlMaxTests) * len(g.Table.Rows)
+	}
+	if n := b.evalInt(`document.querySelectorAll('table.tgrid tbody tr').length`); n != rows {
+		t.Errorf("the grids of tests have %d rows, want %d (a test that differs × version)", n, rows)
+	}
+	if rows == 0 {
+		return
+	}
+	sq := `table.tgrid a.t-fail, table.tgrid a.t-running`
+	if b.evalInt(`document.querySelectorAll('`+sq+`').length`) == 0 {
+		return
+	}
+	i := b.evalInt(`+document.querySelector('` + sq + `').getAttribute('data-i')`)
+	name := b.evalString(`document.querySelector('` + sq + `').getAttribute('data-test')`)
+	b.escape()
+	b.click(`table.tgrid a.t-fail, table.tgrid a.t-running`)
+	if got := b.evalString(`document.getElementById('details').hidden ? '' : document.getElementById('details-h').textContent`); got != r.Cells[i].ID() {
+		t.Errorf("after clicking a test's square the details show %q, want cell %q", got, r.Cells[i].ID())
+	}
+	items := `[...document.querySelectorAll('#details ul.tests > li')]`
+	if n := b.evalInt(items + `.length`); n != len(r.Cells[i].Tests) {
+		t.Errorf("the details list %d tests, want the cell's %d", n, len(r.Cells[i].Tests))
+	}
+	if first := b.evalString(items + `[0].querySelector('.tbadge').textContent`); first != results.TestFail && first != results.TestRunning {
+		t.Errorf("the first test listed is a %s, want one that failed or did not end first", first)
+	}
+	if got := b.evalString(`(document.querySelector('#details ul.tests > li.focus code') || {}).textContent || ''`); got != name {
+		t.Errorf("the test marked in the details is %q, want the one clicked, %q", got, name)
+	}
+	checkNothingRan(t, b, "after clicking a test's square")
+	b.screenshot(filepath.Join(dir, "details-test.png"))
+}
+
 // checkNothingRan fails t if anything a case printed ran as script or
 // became an element of the page.
 func checkNothingRan(t *testing.T, b *browser, after string) {
@@ -239,6 +292,9 @@ func checkNothingRan(t *testing.T, b *browser, after string) {
 // printsMarkup reports whether a cell recorded text with a '<'.
 func printsMarkup(c *results.Cell) bool {
 	s := c.Reason + c.GoroutineDump + c.BuildOutput + c.FatalLine + c.Reproduce
+	for _, t := range c.Tests {
+		s += t.Name + t.Output
+	}
 	for _, o := range []*results.Output{c.Stdout, c.Stderr} {
 		if o != nil {
 			s += o.Head + o.Tail
@@ -259,6 +315,10 @@ func detailTexts(c *results.Cell) []string {
 	add(c.GoroutineDump)
 	add(c.Reproduce)
 	add(c.BuildOutput)
+	for _, t := range c.Tests {
+		add(t.Name)
+		add(t.Output)
+	}
 	for _, o := range []*results.Output{c.Stdout, c.Stderr} {
 		if o != nil {
 			add(o.Head)
@@ -456,6 +516,14 @@ func (b *browser) click(selector string) {
 	b.call("Input.dispatchMouseEvent", map[string]any{"type": "mouseMoved", "x": box.X, "y": box.Y})
 	for _, typ := range []string{"mousePressed", "mouseReleased"} {
 		b.call("Input.dispatchMouseEvent", map[string]any{"type": typ, "x": box.X, "y": box.Y, "button": "left", "clickCount": 1})
+	}
+}
+
+// escape presses and releases the Escape key.
+func (b *browser) escape() {
+	b.t.Helper()
+	for _, typ := range []string{"keyDown", "keyUp"} {
+		b.call("Input.dispatchKeyEvent", map[string]any{"type": typ, "key": "Escape", "code": "Escape", "windowsVirtualKeyCode": 27})
 	}
 }
 

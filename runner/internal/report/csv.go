@@ -24,6 +24,7 @@ var csvColumns = []string{
 	"goroutine_dump", "build_output", "reproduce", "inert_error",
 	"complete_ms_min", "complete_ms_median", "complete_ms_max", "complete_ms_mad", "self_ms", "timing_error",
 	"go_line_axis", "go_mod_adapted",
+	"tests_failed", "tests_running", "tests_count",
 }
 
 // CSV writes r as CSV (RFC 4180): a header, then one row per cell in the
@@ -34,13 +35,17 @@ var csvColumns = []string{
 // summarise the complete_ms of every run (see results.Spread). Output excerpts keep
 // their newlines, quoted as CSV quotes them. A field a spreadsheet would
 // run as a formula (starting with =, +, -, @, tab or CR) starts with a '
-// (see csvField); numbers stay numbers.
+// (see csvField); numbers stay numbers. tests_failed and tests_running
+// name a test case's tests that failed and that had not ended, separated
+// by spaces, and tests_count counts the tests the cell ran (empty for a
+// program).
 func CSV(w io.Writer, r *results.Results) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvColumns); err != nil {
 		return err
 	}
 	ev := Evidence(r)
+	testCase := isTestCase(r)
 	for i := range r.Cells {
 		c := &r.Cells[i]
 		var claims []string
@@ -60,6 +65,7 @@ func CSV(w io.Writer, r *results.Results) error {
 		row = append(row, spreadFields(c)...)
 		row = append(row, floatPtr(c.SelfMS), c.TimingError)
 		row = append(row, c.GoLineAxis, c.GoModAdapted)
+		row = append(row, testFields(c, testCase[c.Case])...)
 		for i := range row {
 			row[i] = csvField(row[i])
 		}
@@ -123,4 +129,22 @@ func spreadFields(c *results.Cell) []string {
 		return []string{"", "", "", ""}
 	}
 	return []string{floatText(s.Min), floatText(s.Median), floatText(s.Max), floatText(s.MAD)}
+}
+
+// testFields are the names of the tests of c that failed and that had
+// not ended, and how many tests it ran; all empty for a program's cell.
+func testFields(c *results.Cell, testCase bool) []string {
+	if !testCase {
+		return []string{"", "", ""}
+	}
+	var failed, running []string
+	for _, t := range c.Tests {
+		switch t.Outcome {
+		case results.TestFail:
+			failed = append(failed, t.Name)
+		case results.TestRunning:
+			running = append(running, t.Name)
+		}
+	}
+	return []string{strings.Join(failed, " "), strings.Join(running, " "), strconv.Itoa(len(c.Tests))}
 }

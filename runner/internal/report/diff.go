@@ -22,12 +22,16 @@ import (
 //   - a cell of the old run that the new run does not have, unless it was
 //     a skip in the old run (a skip recorded no behaviour to lose). An
 //     interrupted new run, which lacks the cells that did not finish,
-//     therefore regresses.
+//     therefore regresses;
+//   - in a cell of a test case both runs have, a test that passed and now
+//     fails or had not ended (the cell hung in it, or the test binary
+//     exited in it) — even when the cell's outcome did not change, as a
+//     cell that failed and now fails in one more test.
 //
 // Everything else (a hang that now completes, a cell or claim added, a
 // claim removed, a verdict that moved between refuted and partly, a cell
-// that became flaky with the same majority outcome) is reported but is
-// not a regression.
+// that became flaky with the same majority outcome, a test added,
+// removed or now skipped) is reported but is not a regression.
 type Delta struct {
 	// OldName and NewName name the runs in renderings (file names);
 	// Diff leaves them empty.
@@ -38,6 +42,9 @@ type Delta struct {
 	Added   []*results.Cell // cells only the new run has, in its order
 	Removed []*results.Cell // cells only the old run has, in its order
 	Claims  []ClaimChange   // verdicts changed, claims added and removed
+	// Tests are the tests whose outcome changed in cells both runs have
+	// and in which both ran tests (see testChanges), regressions first.
+	Tests []TestChange
 	// Moved lists the toolchains that changed release under the same
 	// selector ("local: go1.26.8 → go1.26.9"), whose cells were compared.
 	Moved     []string
@@ -78,12 +85,17 @@ func (d *Delta) Regressions() int {
 			n++
 		}
 	}
+	for _, t := range d.Tests {
+		if t.Regression {
+			n++
+		}
+	}
 	return n
 }
 
-// Empty reports whether the runs agree on every cell and claim.
+// Empty reports whether the runs agree on every cell, test and claim.
 func (d *Delta) Empty() bool {
-	return len(d.Changed)+len(d.Added)+len(d.Removed)+len(d.Claims) == 0
+	return len(d.Changed)+len(d.Added)+len(d.Removed)+len(d.Claims)+len(d.Tests) == 0
 }
 
 // Diff compares two runs. A cell of one is the same cell of the other
@@ -166,6 +178,7 @@ func (d *Delta) compareCells(pr pairing) {
 			continue
 		}
 		n := &d.New.Cells[pr.oldPair[i]]
+		d.Tests = append(d.Tests, testChanges(o, n)...)
 		if o.Go != n.Go {
 			m := fmt.Sprintf("%s: %s → %s", n.Selector, versionLabel(o), versionLabel(n))
 			if !moved[m] {
@@ -191,6 +204,7 @@ func (d *Delta) compareCells(pr pairing) {
 		}
 		return a.Regression && !b.Regression
 	})
+	sort.SliceStable(d.Tests, func(i, j int) bool { return d.Tests[i].Regression && !d.Tests[j].Regression })
 }
 
 // claimChanges lists the claims whose verdict changed, then those only
@@ -319,9 +333,20 @@ func runLabel(name string, r *results.Results) string {
 	return name + " (" + s + ")"
 }
 
+// tally counts the changes; tests only when a run has a test case, so
+// that diffs of programs read as before.
 func (d *Delta) tally() string {
-	return fmt.Sprintf("%d unchanged, %d changed, %d added, %d removed, %d claims changed",
+	s := fmt.Sprintf("%d unchanged, %d changed, %d added, %d removed, %d claims changed",
 		d.Unchanged, len(d.Changed), len(d.Added), len(d.Removed), len(d.Claims))
+	if d.hasTests() {
+		s += fmt.Sprintf(", %d tests changed", len(d.Tests))
+	}
+	return s
+}
+
+// hasTests reports whether either run has a test case.
+func (d *Delta) hasTests() bool {
+	return len(isTestCase(d.Old))+len(isTestCase(d.New)) > 0
 }
 
 func regressionsText(n int) string {
@@ -335,13 +360,26 @@ func regressionsText(n int) string {
 }
 
 // RegressionDefinition says what a regression is, for help texts and
-// reports.
-const RegressionDefinition = "a regression is a cell whose outcome went from complete to hang, fail or build-error, " +
-	"a claim that held and no longer does, or a cell the new run lacks (unless it was a skip)"
+// reports; cellRegressions is what it says of cells and claims, all that
+// concerns runs without a test case.
+const (
+	regressionCells      = "a regression is a cell whose outcome went from complete to hang, fail or build-error, "
+	cellRegressions      = regressionCells + "a claim that held and no longer does, or a cell the new run lacks (unless it was a skip)"
+	RegressionDefinition = regressionCells + "a claim that held and no longer does, a cell the new run lacks (unless it was a skip), " +
+		"or a test of a test case that passed in a cell and now fails or does not end there"
+)
+
+// definition is the part of RegressionDefinition that concerns d's runs.
+func (d *Delta) definition() string {
+	if d.hasTests() {
+		return RegressionDefinition
+	}
+	return cellRegressions
+}
 
 // DiffText writes d as plain lines, one per change, each starting with
-// its kind (changed, added, removed, claim), so they grep well; the last
-// line tallies the changes and regressions.
+// its kind (changed, added, removed, test, claim), so they grep well; the
+// last line tallies the changes and regressions.
 func DiffText(w io.Writer, d *Delta) error {
 	p := &printer{w: w}
 	p.printf("old: %s\nnew: %s\n", PlainText(runLabel(d.OldName, d.Old)), PlainText(runLabel(d.NewName, d.New)))
@@ -363,6 +401,9 @@ func DiffText(w io.Writer, d *Delta) error {
 	for _, c := range d.Removed {
 		p.printf("removed  %s: was %s%s\n", PlainText(c.ID()), PlainText(cellState(c)), mark(c.Outcome != results.Skip))
 	}
+	for _, t := range d.Tests {
+		p.printf("test     %s in %s: %s%s\n", PlainText(t.Name), PlainText(t.cellID()), PlainText(t.change()), mark(t.Regression))
+	}
 	for _, c := range d.Claims {
 		id := PlainText(c.ID)
 		switch {
@@ -379,7 +420,8 @@ func DiffText(w io.Writer, d *Delta) error {
 }
 
 // DiffMarkdown writes d as GitHub-flavoured Markdown: a verdict line,
-// then tables of changed, added and removed cells and changed claims.
+// then tables of changed, added and removed cells, changed tests and
+// changed claims.
 func DiffMarkdown(w io.Writer, d *Delta) error {
 	p := &printer{w: w}
 	p.printf("# Changes between runs\n\n")
@@ -421,6 +463,7 @@ func DiffMarkdown(w io.Writer, d *Delta) error {
 		}
 		p.printf("\n")
 	}
+	mdTestChanges(p, d.Tests, reg)
 	if len(d.Claims) > 0 {
 		p.printf("## Claims\n\n| id | claim | old | new | |\n|---|---|---|---|---|\n")
 		for _, c := range d.Claims {
@@ -435,7 +478,8 @@ func DiffMarkdown(w io.Writer, d *Delta) error {
 		}
 		p.printf("\n")
 	}
-	p.printf("<sub>%s.</sub>\n", strings.ToUpper(RegressionDefinition[:1])+RegressionDefinition[1:])
+	def := d.definition()
+	p.printf("<sub>%s.</sub>\n", strings.ToUpper(def[:1])+def[1:])
 	return p.err
 }
 

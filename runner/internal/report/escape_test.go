@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"html"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -103,6 +105,14 @@ func TestHostileMarkdown(t *testing.T) {
 	if n := strings.Count(md, `&lt;img src=x onerror=alert(1)&gt;\|x`); n < 3 {
 		t.Errorf("the case's name appears escaped %d times, want it in every row and in the cases:\n%s", n, md)
 	}
+	// The test case's section shows the test's name and output, escaped:
+	// in the grid, and line by line in the output excerpts.
+	for _, want := range []string{"## Tests of t\\`&lt;b&gt;\\|x", "| " + MarkdownText(reporttest.TestName) + " | go1.26.8 | ❌ fail | ⏳ running |",
+		"`::error::test`\\\n", "\\[x\\](y) \\| \\$z\\$", "`</details>`\\\n"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
 	// A cut summary too: its note names where the full report is.
 	buf.Reset()
 	if err := MarkdownLimited(&buf, reporttest.Hostile(), 2000, "out/<b>[x](y)/index.html"); err != nil {
@@ -144,6 +154,25 @@ func TestHostileHTML(t *testing.T) {
 	if got := data[0]; got.Case != c.Case || got.Stdout.Head != c.Stdout.Head || got.Reproduce != c.Reproduce || got.GoroutineDump != c.GoroutineDump {
 		t.Errorf("cell data = %+v, want the cell as recorded", got)
 	}
+	checkHostileTestsHTML(t, page, data[len(data)-1])
+}
+
+// checkHostileTestsHTML checks that the tests of Hostile's test case
+// reach the page's data as recorded (last is the data of its hanging
+// cell), and its grid of tests escaped as text: a row's header, a
+// square's title and data-test.
+func checkHostileTestsHTML(t *testing.T, page string, last results.Cell) {
+	t.Helper()
+	if got := last.Tests; len(got) != 2 || got[1].Name != reporttest.TestName || got[1].Output != reporttest.TestOutput {
+		t.Errorf("tests in the cell data = %+v, want them as recorded", got)
+	}
+	name := html.EscapeString(reporttest.TestName)
+	for _, want := range []string{`<h2 id="tests-0-h">Tests of <code>t` + "`" + `&lt;b&gt;|x</code></h2>`,
+		`title="` + name + `">` + name + `</th>`, `data-test="` + name + `"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
 }
 
 func TestHostileCSV(t *testing.T) {
@@ -172,6 +201,14 @@ func TestHostileCSV(t *testing.T) {
 	if got := rows[1][col["stdout_head"]]; got != reporttest.Stdout {
 		t.Errorf("stdout_head = %q, want the output as printed", got)
 	}
+	// The failing tests' names, the first a formula: quoted as one field.
+	fail, hang := rows[len(rows)-2], rows[len(rows)-1]
+	if got, want := fail[col["tests_failed"]], "'"+reporttest.TestFormula+" "+reporttest.TestName; got != want {
+		t.Errorf("tests_failed = %q, want %q", got, want)
+	}
+	if got := hang[col["tests_running"]]; got != reporttest.TestName || hang[col["tests_count"]] != "2" {
+		t.Errorf("tests_running = %q, tests_count %q, want %q and 2", got, hang[col["tests_count"]], reporttest.TestName)
+	}
 }
 
 func TestHostileJUnit(t *testing.T) {
@@ -184,8 +221,9 @@ func TestHostileJUnit(t *testing.T) {
 	if err := xml.Unmarshal(buf.Bytes(), &got); err != nil {
 		t.Fatalf("not well-formed XML: %v\n%s", err, buf.String())
 	}
-	if len(got.Suites) != 1 || got.Suites[0].Name != reporttest.CaseName || len(got.Suites[0].Cases) != len(r.Cells) {
-		t.Fatalf("suites %+v, want one named %q with %d cases", got.Suites, reporttest.CaseName, len(r.Cells))
+	programCells := len(r.Cells) - 2 // the last two are the test case's
+	if len(got.Suites) != 2 || got.Suites[0].Name != reporttest.CaseName || len(got.Suites[0].Cases) != programCells {
+		t.Fatalf("suites %+v, want one named %q with %d cases, then the test case's", got.Suites, reporttest.CaseName, programCells)
 	}
 	// Text and attributes read back as written, but for what XML 1.0
 	// cannot hold (U+FFFD instead) and its line ends (CR becomes LF).
@@ -208,6 +246,24 @@ func TestHostileJUnit(t *testing.T) {
 	}
 	if s := got.Suites[0].Cases[1].Skipped; s == nil || s.Message != reporttest.Formula {
 		t.Errorf("skipped %+v, want the reason %q", s, reporttest.Formula)
+	}
+	checkHostileTests(t, r, got.Suites[1], xmlText)
+}
+
+// checkHostileTests checks the testcases of Hostile's test case: one per
+// test per cell, its name and output reading back as recorded.
+func checkHostileTests(t *testing.T, r *results.Results, s junitSuite, xmlText func(string) string) {
+	t.Helper()
+	fail, hang := &r.Cells[len(r.Cells)-2], &r.Cells[len(r.Cells)-1]
+	if s.Name != reporttest.TestCase || len(s.Cases) != len(fail.Tests)+len(hang.Tests) || s.Failures != 2 || s.Errors != 1 {
+		t.Fatalf("test case's suite %+v, want a testcase per test per cell, 2 failures, 1 error", s)
+	}
+	f, e := s.Cases[1], s.Cases[4]
+	if f.Classname != fail.ID() || f.Name != reporttest.TestName || f.Failure == nil || f.Failure.Text != xmlText(reporttest.TestOutput) {
+		t.Errorf("failing test's testcase %+v, want %q in %q with its output", f, reporttest.TestName, fail.ID())
+	}
+	if e.Classname != hang.ID() || e.Name != reporttest.TestName || e.Error == nil || e.Error.Text != xmlText(reporttest.TestOutput) {
+		t.Errorf("running test's testcase %+v, want an error with its output", e)
 	}
 }
 
@@ -243,7 +299,9 @@ func TestHostileDiff(t *testing.T) {
 	old, new := reporttest.Hostile(), reporttest.Hostile()
 	old.Cells[0].Outcome, old.Claims[0].Verdict = results.Complete, results.Holds
 	old.Claims[1].ID = "C9 <b>|`x`"
-	new.Cells = new.Cells[:len(new.Cells)-1] // removed
+	new.Cells[len(new.Cells)-2].Tests[2].Outcome = results.TestFail           // a test regressed
+	new.Cells[len(new.Cells)-1].Tests = new.Cells[len(new.Cells)-1].Tests[:1] // a test removed
+	new.Cells = slices.Delete(new.Cells, 4, 5)                                // removed
 	new.Cells = append(new.Cells, results.Cell{Case: reporttest.CaseName, Selector: "\x1b[2J|<b>", GODEBUG: "\n::error::added",
 		Outcome: "<img src=x>|\r::x"})
 	d := Diff(old, new)
@@ -255,11 +313,14 @@ func TestHostileDiff(t *testing.T) {
 	}
 	reporttest.CheckLines(t, "diff.txt", text.String(), nil)
 	lines := strings.Split(strings.TrimSuffix(text.String(), "\n"), "\n")
-	if want := 3 + len(d.Moved) + len(d.Changed) + len(d.Added) + len(d.Removed) + len(d.Claims); len(lines) != want {
+	if len(d.Tests) != 2 {
+		t.Errorf("test changes %+v, want the one failing, the one removed", d.Tests)
+	}
+	if want := 3 + len(d.Moved) + len(d.Changed) + len(d.Added) + len(d.Removed) + len(d.Claims) + len(d.Tests); len(lines) != want {
 		t.Errorf("%d lines, want %d (one per change):\n%s", len(lines), want, text.String())
 	}
 	for _, l := range lines[:len(lines)-1] {
-		if !regexp.MustCompile(`^(old:|new:|toolchain|changed|added|removed|claim) `).MatchString(l) {
+		if !regexp.MustCompile(`^(old:|new:|toolchain|changed|added|removed|test|claim) `).MatchString(l) {
 			t.Errorf("line does not start with its kind: %q", l)
 		}
 	}

@@ -63,10 +63,11 @@ var samples = map[string]string{
 // column per GOMAXPROCS × GODEBUG × GOEXPERIMENT (× go line)
 // combination, a colour
 // and a word per outcome, flaky, inert and claim-contradicting cells
-// marked — with a legend, filters by case and outcome, and each cell's
-// details (exit, durations, output excerpts, goroutine dump, reproduce
-// command) shown on click or at the URL's #cell=N, N its index in
-// results.json.
+// marked — with a legend, filters by case and outcome, a section per test
+// case with a grid of the tests whose outcome differs between its cells,
+// and each cell's details (exit, durations, its tests, output excerpts,
+// goroutine dump, reproduce command) shown on click or at the URL's
+// #cell=N, N its index in results.json.
 //
 // Everything a run recorded is untrusted text: the page is an
 // html/template, so text in the markup is escaped; the cells' details
@@ -94,6 +95,7 @@ type htmlPage struct {
 	Header            [][]htmlHead
 	GoLine            bool // the grid has a go line axis: the legend names L
 	Groups            []htmlGroup
+	TestGrids         []htmlTestGrid
 	Cells             []results.Cell
 	Data              template.JS
 	CSS               template.CSS
@@ -128,6 +130,7 @@ type htmlCaseInfo struct {
 	Name, Dir, Go, Timeout, Description string
 	Module, Package                     string // the module version a case tests
 	CompleteOn                          string // the output regexp; "" for exit 0
+	Tests                               bool   // kind: test, which runs its tests
 }
 
 type htmlToolchain struct {
@@ -198,6 +201,7 @@ func newHTMLPage(r *results.Results) (*htmlPage, error) {
 	p.Header = gridHeader(table)
 	p.GoLine = table.GoLine
 	p.Groups = htmlGroups(r, table, ev)
+	p.TestGrids = htmlTestGrids(r, table)
 	for _, g := range p.Groups {
 		p.Cases = append(p.Cases, g.Case)
 	}
@@ -297,7 +301,7 @@ func htmlCases(r *results.Results) []htmlCaseInfo {
 	var out []htmlCaseInfo
 	for _, c := range r.Matrix.Cases {
 		ci := htmlCaseInfo{Name: c.Name, Dir: c.Dir, CompleteOn: c.CompleteOn, Go: c.Go, Timeout: c.Timeout, Description: oneLine(c.Description),
-			Module: c.Module, Package: c.Package}
+			Module: c.Module, Package: c.Package, Tests: c.Kind == "test"}
 		if ci.CompleteOn == "exit" {
 			ci.CompleteOn = ""
 		}

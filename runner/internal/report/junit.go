@@ -44,6 +44,7 @@ type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Error     *junitFailure `xml:"error,omitempty"`
 	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 	SystemOut *junitText    `xml:"system-out"`
 	SystemErr *junitText    `xml:"system-err"`
@@ -99,14 +100,22 @@ type junitSkipped struct {
 // expected. Each testcase's system-out describes the cell (outcome,
 // exit, durations, go line, reproduce command, output excerpts);
 // system-err holds the goroutine dump or the build output.
+//
+// A test case's tests say themselves what was expected, so its cells are
+// written as junitTestCases says: a testcase per test per cell.
 func JUnit(w io.Writer, r *results.Results) error {
 	ev := Evidence(r)
+	testCase := isTestCase(r)
 	suites, order := newJUnitSuites(r)
 	totalMS := 0.0
 	suiteMS := map[string]float64{}
 	for i := range r.Cells {
 		c := &r.Cells[i]
-		suites[c.Case].add(junitCaseOf(c, ev[c.ID()]))
+		if testCase[c.Case] {
+			suites[c.Case].add(junitTestCases(c, ev[c.ID()])...)
+		} else {
+			suites[c.Case].add(junitCaseOf(c, ev[c.ID()]))
+		}
 		suiteMS[c.Case] += c.DurationMS
 		totalMS += c.DurationMS
 	}
@@ -121,6 +130,7 @@ func JUnit(w io.Writer, r *results.Results) error {
 		all.Suites = append(all.Suites, *s)
 		all.Tests += s.Tests
 		all.Failures += s.Failures
+		all.Errors += s.Errors
 		all.Skipped += s.Skipped
 	}
 	return writeJUnit(w, all)
@@ -146,16 +156,21 @@ func newJUnitSuites(r *results.Results) (map[string]*junitSuite, []string) {
 	return suites, order
 }
 
-// add adds tc to s and counts it.
-func (s *junitSuite) add(tc junitCase) {
-	s.Tests++
-	if tc.Failure != nil {
-		s.Failures++
+// add adds tcs to s and counts them.
+func (s *junitSuite) add(tcs ...junitCase) {
+	for _, tc := range tcs {
+		s.Tests++
+		if tc.Failure != nil {
+			s.Failures++
+		}
+		if tc.Error != nil {
+			s.Errors++
+		}
+		if tc.Skipped != nil {
+			s.Skipped++
+		}
+		s.Cases = append(s.Cases, tc)
 	}
-	if tc.Skipped != nil {
-		s.Skipped++
-	}
-	s.Cases = append(s.Cases, tc)
 }
 
 // junitCaseOf is the testcase of cell c; refs are the claims naming it.

@@ -25,13 +25,16 @@ var symbols = map[string]string{
 // Markdown writes r as GitHub-flavoured Markdown: a summary, then one
 // table per run with a row per case × version and a column per
 // GOMAXPROCS × GODEBUG × GOEXPERIMENT (× go line, when the matrix has
-// that axis) combination, then the notes that explain failures.
+// that axis) combination, then a section per test case on the tests
+// that differ between its cells, then the notes that explain failures.
 func Markdown(w io.Writer, r *results.Results) error {
 	p := &printer{w: w}
 	mdSummary(p, r)
 	mdToolchains(p, r)
 	mdClaims(p, r)
-	mdOutcomes(p, NewTable(r))
+	table := NewTable(r)
+	mdOutcomes(p, table)
+	mdTests(p, r, table)
 	mdNotes(p, r)
 	mdCases(p, r)
 	return p.err
@@ -175,7 +178,7 @@ func mdCases(p *printer, r *results.Results) {
 	}
 	p.printf("\n## Cases\n\n")
 	for _, c := range r.Matrix.Cases {
-		p.printf("- %s (%s, completes on %s", markdownCode(c.Name), MarkdownText(c.Dir), completeOn(c.CompleteOn))
+		p.printf("- %s (%s, %s", markdownCode(c.Name), MarkdownText(c.Dir), completeOn(c))
 		if c.Go != "" {
 			p.printf(", go %s", MarkdownText(c.Go))
 		}
@@ -193,11 +196,16 @@ func mdCases(p *printer, r *results.Results) {
 	}
 }
 
-func completeOn(s string) string {
-	if s == "exit" || s == "" {
-		return "exit 0"
+// completeOn says how a case runs: a test case runs its tests, a program
+// completes on exit 0 or on its awaited output.
+func completeOn(c results.Case) string {
+	switch {
+	case c.Kind == "test":
+		return "runs its tests"
+	case c.CompleteOn == "exit" || c.CompleteOn == "":
+		return "completes on exit 0"
 	}
-	return "output " + markdownCode(s)
+	return "completes on output " + markdownCode(c.CompleteOn)
 }
 
 // A Table arranges cells in rows (case × version) and columns

@@ -1,7 +1,8 @@
 // The results page's behaviour: a cell's details on click (or from the
-// URL's #cell=N, so a cell can be linked to), and filtering by case and
-// outcome. Every text that came from a run is inserted with textContent,
-// never as markup: a case may print anything.
+// URL's #cell=N, so a cell can be linked to) — with its tests, for a test
+// case — and filtering by case and outcome. Every text that came from a
+// run is inserted with textContent, never as markup: a case may print
+// anything.
 (function () {
   'use strict';
   var cells = JSON.parse(document.getElementById('cell-data').textContent);
@@ -53,11 +54,41 @@
     return (v / 1000).toFixed(1) + ' s';
   }
 
+  // tests lists the cell's tests, those that failed or did not end
+  // first, each with its outcome, time and output; focus names the test
+  // whose square was clicked, to scroll to.
+  var testClass = { pass: 't-pass', fail: 't-fail', skip: 't-skip', running: 't-running' };
+  function bad(t) { return t.outcome === 'fail' || t.outcome === 'running' ? 0 : 1; }
+  function tests(c, focus) {
+    if (!c.tests || !c.tests.length) return null;
+    var counts = {};
+    c.tests.forEach(function (t) { counts[t.outcome] = (counts[t.outcome] || 0) + 1; });
+    var note = ['fail', 'running', 'pass', 'skip'].filter(function (k) { return counts[k]; })
+      .map(function (k) { return counts[k] + ' ' + k; }).join(', ');
+    var s = section('Tests', '(' + c.tests.length + ': ' + note + '; those that failed or did not end first)');
+    var order = c.tests.map(function (t, n) { return { t: t, n: n }; });
+    order.sort(function (a, b) { return bad(a.t) - bad(b.t) || a.n - b.n; });
+    var ul = el('ul', 'tests');
+    var focused = null;
+    order.forEach(function (x) {
+      var t = x.t;
+      var li = el('li');
+      li.appendChild(el('span', 'tbadge ' + (testClass[t.outcome] || ''), t.outcome));
+      li.appendChild(el('code', null, t.name));
+      if (t.elapsed_ms) li.appendChild(el('span', 'note', ' ' + ms(t.elapsed_ms)));
+      if (t.output) block(li, t.output);
+      if (focus && t.name === focus && !focused) focused = li;
+      ul.appendChild(li);
+    });
+    s.appendChild(ul);
+    return focused;
+  }
+
   function cellLink(i) {
     return grid.querySelector('a.cell[data-i="' + i + '"]');
   }
 
-  function show(i) {
+  function show(i, test) {
     var c = cells[i];
     if (!c) return;
     current = i;
@@ -99,6 +130,7 @@
     row('fatal error', c.fatal_line);
     if (c.cached) row('cached', 'taken from the result cache of an earlier run, not run again');
     body.appendChild(dl);
+    var focused = tests(c, test);
 
     if (c.timings && c.timings.length) {
       var st = section('Runs', '(in the order they ended)');
@@ -157,6 +189,10 @@
     document.body.classList.add('has-details');
     panel.scrollTop = 0;
     panel.focus({ preventScroll: true });
+    if (focused) {
+      focused.classList.add('focus');
+      focused.scrollIntoView({ block: 'nearest' });
+    }
   }
 
   function hide() {
@@ -184,7 +220,7 @@
 
   document.addEventListener('click', function (ev) {
     var a = ev.target.closest && ev.target.closest('a[data-i]');
-    if (a) show(+a.getAttribute('data-i')); // the hash follows by the link
+    if (a) show(+a.getAttribute('data-i'), a.getAttribute('data-test')); // the hash follows by the link
   });
   window.addEventListener('hashchange', fromHash);
   document.getElementById('details-close').addEventListener('click', hide);
@@ -214,6 +250,9 @@
       });
     });
     status.textContent = shown === total ? total + ' cells' : shown + ' of ' + total + ' cells shown';
+    document.querySelectorAll('section.tests').forEach(function (s) {
+      s.hidden = !!fCase.value && s.getAttribute('data-case') !== fCase.value;
+    });
   }
   form.addEventListener('change', applyFilter);
   applyFilter();

@@ -1,11 +1,13 @@
 // Package reporttest is test support for the renderers of results
 // (package report) and of a run's progress (package progress): a results
-// fixture whose every text field is hostile, one with a go_line axis, and
-// checks that what a renderer wrote lets none of it through.
+// fixture whose every text field is hostile, one with a go_line axis, one
+// with a test case, and checks that what a renderer wrote lets none of
+// it through.
 package reporttest
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,13 +30,22 @@ const (
 	// control bytes, a bidirectional override, a line separator, and
 	// lines that are workflow commands.
 	Stdout = "\x1b[31mred\x1b[0m\x00\x01\x7f\u202eevil\u2028::stop-commands::tok\n::add-mask::secret\n"
+	// TestCase is the name of Hostile's test case (kind: test).
+	TestCase = "t`<b>|x"
+	// TestName is a test of TestCase that fails in one cell and does not
+	// end in another; TestOutput is what it printed. TestFormula is a
+	// test that fails first, so a CSV list of failing tests starts with it.
+	TestName    = "TestX/<img src=x onerror=alert(1)>|`[a](javascript:x)`$y$~_*"
+	TestOutput  = "\x1b[31m</script><script>alert(5)</script>\x00\n::error::test\n    [x](y) | $z$ \u202eevil\u2028\n</details>\n# head\n<!--\n- item\n"
+	TestFormula = `=cmd|' /C calc'!A0`
 )
 
 // Hostile returns results whose every text field — case name,
 // directory and description, claims, reasons, fatal lines, output,
 // goroutine dumps, build output, reproduce commands, selectors, GODEBUG,
 // GOEXPERIMENT and go line values, go.mod adaptations, module versions,
-// toolchain errors, host — holds markup,
+// toolchain errors, host, the names and output of a test case's tests —
+// holds markup,
 // Markdown link and image syntax, table pipes, backticks, control
 // characters or GitHub workflow commands. Each call returns a new copy.
 func Hostile() *results.Results {
@@ -61,6 +72,7 @@ func Hostile() *results.Results {
 			DurationMS: 3.5, CompleteMS: &ms, TimeoutMS: 1000, Stdout: &results.Output{Head: "ok\n", Bytes: 3},
 			Fragile: "completed after 90% of its timeout ![x](http://evil/x.png)"},
 	}
+	cells = append(cells, hostileTestCells(godebug)...)
 	id := func(i int) string { return cells[i].ID() }
 	return &results.Results{
 		Schema:   results.SchemaVersion,
@@ -74,7 +86,8 @@ func Hostile() *results.Results {
 			GOMAXPROCS: []int{1, 2}, GODEBUG: []string{"", godebug}, GOEXPERIMENT: []string{"", goexp},
 			Cases: []results.Case{{Name: CaseName, Dir: "cases/" + CaseName, CompleteOn: "^`ok`$", Go: ">=1.13 <b>",
 				Module: "example.com/`m`<b>@v1.0.0|x", Package: "./[p](javascript:x)",
-				Description: "</script><script>alert(1)</script>\n| a | b |\n::error::desc"}},
+				Description: "</script><script>alert(1)</script>\n| a | b |\n::error::desc"},
+				{Name: TestCase, Dir: "cases/" + TestCase, CompleteOn: "exit", Kind: "test"}},
 			Filter: []string{"case=<b>"},
 		},
 		Toolchains: []toolchain.Toolchain{
@@ -91,6 +104,26 @@ func Hostile() *results.Results {
 			{ID: "- 1. x", Claim: "- list\n1. item", Cells: "case=x|y", Expect: "hang", Verdict: "<b>odd</b>", Summary: "---"},
 		},
 		Cells: cells,
+	}
+}
+
+// hostileTestCells are the cells of Hostile's test case: one where
+// TestFormula and TestName fail, one that hangs in TestName.
+func hostileTestCells(godebug string) []results.Cell {
+	return []results.Cell{
+		{Case: TestCase, Selector: "local", Go: "go1.26.8", GOMAXPROCS: 1, GODEBUG: godebug, Outcome: results.Fail,
+			Reason: "2 tests failed: " + TestFormula + ", " + TestName, Runs: 1, DurationMS: 20, TimeoutMS: 1000,
+			Tests: []results.Test{
+				{Name: TestFormula, Outcome: results.TestFail, ElapsedMS: 1, Output: "@SUM(1+1)\n"},
+				{Name: TestName, Outcome: results.TestFail, ElapsedMS: 3, Output: TestOutput},
+				{Name: "TestOK", Outcome: results.TestPass},
+			}},
+		{Case: TestCase, Selector: "local", Go: "go1.26.8", GOMAXPROCS: 2, GODEBUG: godebug, Outcome: results.Hang,
+			Reason: "timeout while running " + TestName, Runs: 1, DurationMS: 1000, TimeoutMS: 1000,
+			Tests: []results.Test{
+				{Name: TestFormula, Outcome: results.TestPass, ElapsedMS: 2},
+				{Name: TestName, Outcome: results.TestRunning, Output: TestOutput},
+			}},
 	}
 }
 
@@ -250,4 +283,78 @@ func closingRun(s string, n int) int {
 		i += m
 	}
 	return -1
+}
+
+// Tests returns results of a matrix with a test case (kind: test),
+// "parse", over three toolchains × two GOMAXPROCS, beside a program case:
+// six tests pass in every cell that ran tests (one of them a subtest),
+// TestWindows skips in every one, TestRace/parallel (and so TestRace)
+// fails only on go1.22.12 with GOMAXPROCS=1, TestWait is still running
+// when go1.26.8 with GOMAXPROCS=2 hangs (so TestZone, after it, did not
+// run there), and go1.20.14 with GOMAXPROCS=2 is "skip: no tests to run".
+// Each call returns a new copy.
+func Tests() *results.Results {
+	cells := []results.Cell{
+		testCell("1.20", "go1.20.14", 1, results.Complete, ""),
+		testCell("1.20", "go1.20.14", 2, results.Skip, "no tests to run"),
+		testCell("1.22", "go1.22.12", 1, results.Fail, "1 test failed: TestRace/parallel"),
+		testCell("1.22", "go1.22.12", 2, results.Complete, ""),
+		testCell("local", "go1.26.8", 1, results.Complete, ""),
+		testCell("local", "go1.26.8", 2, results.Hang, "timeout while running TestWait"),
+	}
+	cells[1].Tests = nil
+	setTest(&cells[2], "TestRace", results.TestFail, "")
+	setTest(&cells[2], "TestRace/parallel", results.TestFail, "    race_test.go:31: counter = 1999, want 2000\n    race_test.go:32: lost an increment")
+	cells[5].Tests = cells[5].Tests[:len(cells[5].Tests)-1] // TestZone never started
+	setTest(&cells[5], "TestWait", results.TestRunning, "    wait_test.go:20: waiting for the ticker")
+	cells[5].Tests[len(cells[5].Tests)-1].ElapsedMS = 0
+	for _, p := range []int{1, 2} {
+		ms := 2.5
+		cells = append(cells, results.Cell{Case: "spin", Selector: "local", Go: "go1.26.8", GOMAXPROCS: p,
+			Outcome: results.Complete, Runs: 1, DurationMS: 3, CompleteMS: &ms, TimeoutMS: 1000})
+	}
+	return &results.Results{
+		Schema: results.SchemaVersion, Runner: "0.1.0", Complete: true,
+		Started: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC), Finished: time.Date(2026, 11, 26, 12, 0, 30, 0, time.UTC),
+		Host: results.Host{GOOS: "linux", GOARCH: "amd64", CPUs: 2},
+		Matrix: results.Matrix{File: "tests.yaml", Versions: []string{"1.20", "1.22", "local"},
+			GOMAXPROCS: []int{1, 2}, GODEBUG: []string{""}, GOEXPERIMENT: []string{""},
+			Cases: []results.Case{
+				{Name: "parse", Dir: "cases/parse", CompleteOn: "exit", Kind: "test", Description: "the parser's tests"},
+				{Name: "spin", Dir: "cases/spin", CompleteOn: "exit"}},
+			Timeout: "10s", BuildTimeout: "10m0s", Repeat: 1},
+		Toolchains: []toolchain.Toolchain{{Selector: "1.20", Version: "go1.20.14", Source: "proxy"},
+			{Selector: "1.22", Version: "go1.22.12", Source: "proxy"}, {Selector: "local", Version: "go1.26.8", Source: "path"}},
+		Cells: cells,
+	}
+}
+
+// testCell is a cell of Tests' test case in which every test passed but
+// TestWindows, which skipped.
+func testCell(sel, goV string, p int, outcome, reason string) results.Cell {
+	c := results.Cell{Case: "parse", Selector: sel, Go: goV, GOMAXPROCS: p, Outcome: outcome, Reason: reason,
+		Runs: 1, DurationMS: 40, TimeoutMS: 10000, BuildMS: 900,
+		Reproduce: "cd cases/parse && go test -c -o parse.test && GOMAXPROCS=" + strconv.Itoa(p) + " ./parse.test -test.v"}
+	if outcome == results.Complete {
+		ms := 38.0
+		c.CompleteMS = &ms
+	}
+	if outcome == results.Hang {
+		c.DurationMS = 10000
+	}
+	for i, name := range []string{"TestParse", "TestParse/empty", "TestParse/unicode", "TestFormat", "TestRound", "TestEscape",
+		"TestWindows", "TestRace", "TestRace/parallel", "TestWait", "TestZone"} {
+		c.Tests = append(c.Tests, results.Test{Name: name, Outcome: results.TestPass, ElapsedMS: float64(i + 1)})
+	}
+	setTest(&c, "TestWindows", results.TestSkip, "    windows_test.go:9: only on windows")
+	return c
+}
+
+// setTest sets the outcome and output of c's test called name.
+func setTest(c *results.Cell, name, outcome, output string) {
+	for i := range c.Tests {
+		if c.Tests[i].Name == name {
+			c.Tests[i].Outcome, c.Tests[i].Output = outcome, output
+		}
+	}
 }
