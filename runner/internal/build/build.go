@@ -230,6 +230,9 @@ func buildArgs(r Request, src *source, procs int, out string) []string {
 	args := []string{r.Toolchain.Go(), "build"}
 	if r.Case.Kind == matrix.KindTest {
 		args = []string{r.Toolchain.Go(), "test", "-c"}
+		if r.Case.Test.Race {
+			args = append(args, "-race")
+		}
 	}
 	if procs > 0 {
 		args = append(args, "-p", strconv.Itoa(procs))
@@ -286,6 +289,9 @@ func buildFailure(ctx context.Context, r Request, res *Result, err error) error 
 	}
 	res.Error, res.ICE = classify(res.Output)
 	res.Error = experimentHint(res.Error, r.GOEXPERIMENT)
+	if r.Case.Test.Race && strings.Contains(res.Output, "cgo") {
+		res.Error += " (hint: test.race builds with the race detector, which needs cgo and a C compiler such as gcc on PATH)"
+	}
 	return nil
 }
 
@@ -328,6 +334,9 @@ func install(res *Result, name, tmp, bin string) error {
 // environment, the request's env, then GOEXPERIMENT when set.
 func Env(r Request, cacheDir string) []string {
 	extra := slices.Clone(r.Env)
+	if r.Case.Test.Race {
+		extra = append(extra, "CGO_ENABLED=1") // the race detector's runtime is cgo
+	}
 	if r.GOEXPERIMENT != "" {
 		extra = append(extra, "GOEXPERIMENT="+r.GOEXPERIMENT)
 	}
@@ -342,7 +351,7 @@ var (
 	// module whose go line is newer than they are: the error before it
 	// says what failed, the note why it may have.
 	reNote       = regexp.MustCompile(`(?m)^note: module requires Go .*$`)
-	reFirstError = regexp.MustCompile(`(?m)^(\S+\.go:\d+(:\d+)?: .*|go: .*|can't load package: .*|package .*|build .*: .*|.*no Go files.*|.*not a main package.*|.*cannot find main module.*)$`)
+	reFirstError = regexp.MustCompile(`(?m)^(\S+\.go:\d+(:\d+)?: .*|go: .*|can't load package: .*|package .*|build .*: .*|.*no Go files.*|.*not a main package.*|.*cannot find main module.*|cgo: .*)$`)
 	// reProgress matches the go command's progress lines, which say what
 	// it is doing, never what went wrong.
 	reProgress = regexp.MustCompile(`^go: (downloading|finding|extracting|found|upgraded|added|downgraded) `)

@@ -29,6 +29,8 @@ func TestClassify(t *testing.T) {
 		{"# github.com/google/go-cmp/cmp [github.com/google/go-cmp/cmp.test]\ncmp/options.go:236:14: undefined: reflect.PointerTo\nnote: module requires Go 1.21\n",
 			"cmp/options.go:236:14: undefined: reflect.PointerTo (note: module requires Go 1.21)", false},
 		{"note: module requires Go 1.21\n", "note: module requires Go 1.21", false},
+		{"# runtime/cgo\ncgo: C compiler \"nosuch-cc\" not found: exec: \"nosuch-cc\": executable file not found in $PATH\n",
+			`cgo: C compiler "nosuch-cc" not found: exec: "nosuch-cc": executable file not found in $PATH`, false},
 		// A progress line is never the reason.
 		{"go: downloading golang.org/x/sync v0.22.0\ngo: finding module for package x\nmain.go:3:2: no required module provides package x\n",
 			"main.go:3:2: no required module provides package x", false},

@@ -33,6 +33,7 @@ func init() {
 		{"diff", "compare two results.json; exit status 1 when something regressed", cmdDiff},
 		{"bisect", "find the first release where a cell's outcome changes", cmdBisect},
 		{"explain", "find the source lines where a GODEBUG setting or the go line flips a cell", cmdExplain},
+		{"compat", "test a published module version on every Go release: declared vs observed minimum Go", cmdCompat},
 		{"help", "show help for a command", cmdHelp},
 	}
 }

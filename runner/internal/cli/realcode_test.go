@@ -15,8 +15,12 @@ import (
 	"sync"
 	"testing"
 
+	"gomatrix/runner/internal/compat"
+	"gomatrix/runner/internal/matrix"
 	"gomatrix/runner/internal/pipeline"
 	"gomatrix/runner/internal/results"
+
+	"golang.org/x/mod/module"
 )
 
 // countingProxy forwards to the real module proxy and counts the module
@@ -299,4 +303,80 @@ func runtimeVersion(t *testing.T) string {
 		t.Skip(err)
 	}
 	return string(out)
+}
+
+// runner compat writes a matrix for a module version's tests and checks
+// its arguments; the run itself is TestIntegrationCompat's.
+func TestCompatArgs(t *testing.T) {
+	for _, tt := range []struct{ args, want string }{
+		{"", "want one MODULE@VERSION, found 0 arguments"},
+		{"github.com/google/go-cmp", "invalid version: not a semantic version"},
+		{"github.com/google/go-cmp@latest", "invalid"},
+		{"-gomaxprocs x github.com/google/go-cmp@v0.7.0", `-gomaxprocs "x"`},
+	} {
+		dir := t.TempDir()
+		args := append([]string{"-o", dir}, strings.Fields(tt.args)...)
+		code, _, stderr := runCmd(t, "compat", args...)
+		if code != ExitUsage || !strings.Contains(stderr, tt.want) {
+			t.Errorf("compat %s: exit %d\n%s\nwant %q", tt.args, code, stderr, tt.want)
+		}
+	}
+	f := &compatFlags{versions: []string{">=1.21"}, gomaxprocs: "1,2", packages: "./cmp/...", out: t.TempDir(), mod: module.Version{Path: "gopkg.in/yaml.v3", Version: "v3.0.1"}}
+	file, err := f.write()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := matrix.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases, err := m.LoadCases()
+	if err != nil || len(cases) != 1 || cases[0].Name != "yaml" || cases[0].Module.String() != "gopkg.in/yaml.v3@v3.0.1" || cases[0].Packages != "./cmp/..." || cases[0].Kind != matrix.KindTest {
+		t.Fatalf("cases %+v, %v", cases, err)
+	}
+	if strings.Join(m.Versions, " ") != ">=1.21" || len(m.GOMAXPROCS) != 2 {
+		t.Errorf("matrix %+v", m)
+	}
+}
+
+// The compat command on a real module version, through the proxy.
+func TestIntegrationCompat(t *testing.T) {
+	if os.Getenv("GOMATRIX_INTEGRATION") != "1" {
+		t.Skip("set GOMATRIX_INTEGRATION=1 to test github.com/google/uuid@v1.6.0 from the module proxy")
+	}
+	dir := t.TempDir()
+	code, _, stderr := runMain(t, context.Background(), "compat", "-versions", "1.17.13", "-versions", "local", "-gomaxprocs", "1", "-o", dir, "github.com/google/uuid@v1.6.0")
+	r, err := results.Read(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatalf("exit %d: %v\n%s", code, err, stderr)
+	}
+	if len(r.Minimums) != 1 || r.Minimums[0].Verdict != compat.TooLow+" (no go line: the go command assumes go 1.16)" || !strings.Contains(r.Minimums[0].FirstFailure, "testing.F") {
+		t.Errorf("minimums %+v\n%s", r.Minimums, stderr)
+	}
+}
+
+// test: {race: true} builds with the race detector: a racy test fails,
+// naming the test; without a C compiler the build error says why.
+func TestIntegrationRace(t *testing.T) {
+	if os.Getenv("GOMATRIX_INTEGRATION") != "1" {
+		t.Skip("set GOMATRIX_INTEGRATION=1 to build std with the race detector (~35 s)")
+	}
+	cases, _ := filepath.Abs(filepath.Join("testdata", "race"))
+	dir := t.TempDir()
+	m := filepath.Join(dir, "matrix.yaml")
+	os.WriteFile(m, []byte("cases: ["+cases+"/*]\ntimeout: 30s\ninclude:\n  - {case: racy, gomaxprocs: 1, env: {CC: nosuch-cc}}\n"), 0o644)
+	code, _, stderr := runMain(t, context.Background(), "-f", m, "-o", filepath.Join(dir, "out"), "-q")
+	r, err := results.Read(filepath.Join(dir, "out", "results.json"))
+	if err != nil || len(r.Cells) != 2 {
+		t.Fatalf("exit %d: %v\n%s", code, err, stderr)
+	}
+	for _, c := range r.Cells {
+		want, reason := results.Fail, "1 test failed: TestRace"
+		if c.GOMAXPROCS == 1 {
+			want, reason = results.BuildError, "needs cgo and a C compiler"
+		}
+		if c.Outcome != want || !strings.Contains(c.Reason, reason) {
+			t.Errorf("%s: %s %q, want %s %q", c.ID(), c.Outcome, c.Reason, want, reason)
+		}
+	}
 }

@@ -147,15 +147,17 @@ func verdict(m results.Minimum) string {
 	return compare(gover.Lang(declared), m) + note
 }
 
-// compare is the verdict of declared language version d against m.
+// compare is the verdict of declared language version d against m. When
+// even the oldest toolchain tried passes, the real minimum may be older
+// still: a declared minimum below it is then untested, not too low.
 func compare(d string, m results.Minimum) string {
 	switch o := gover.Lang(m.Observed); {
+	case gover.Compare(d, o) > 0:
+		return Higher
+	case gover.Compare(d, o) < 0 && m.Observed == m.Oldest:
+		return Unknown + " (every toolchain tried passes; none older than " + m.Oldest + " was tried)"
 	case gover.Compare(d, o) < 0:
 		return TooLow
-	case gover.Compare(d, o) > 0 && m.Observed != m.Oldest:
-		return Higher
-	case gover.Compare(d, o) > 0:
-		return Higher + " (or equal: " + m.Oldest + ", the oldest tried, passes)"
 	}
 	return Matches
 }

@@ -34,12 +34,14 @@ func TestMinimums(t *testing.T) {
 	}
 	r.Cells = append(r.Cells, results.Cell{Case: "uuid", Go: "go1.26.8", GoLineAxis: "1.22", Outcome: results.Fail},
 		cell("nogoline", "go1.17.13", results.Fail, "", "x"), cell("nogoline", "go1.18.10", results.Complete, "", ""))
-	r.Matrix.Cases = append(r.Matrix.Cases, results.Case{Name: "nogoline", GoMod: true})
+	r.Cells = append(r.Cells, cell("old", "go1.20.14", results.Complete, "1.13", ""))
+	r.Matrix.Cases = append(r.Matrix.Cases, results.Case{Name: "nogoline", GoMod: true}, results.Case{Name: "old", GoMod: true})
 	want := []results.Minimum{
 		{Case: "uuid", Declared: "1.16", Observed: "go1.18.10", Oldest: "go1.17.13", FirstFailure: "go1.17.13 uuid: build-error: undefined: testing.F", Verdict: TooLow},
-		{Case: "cmp", Declared: "1.21", Observed: "go1.20.14", Oldest: "go1.20.14", Verdict: Higher + " (or equal: go1.20.14, the oldest tried, passes)"},
+		{Case: "cmp", Declared: "1.21", Observed: "go1.20.14", Oldest: "go1.20.14", Verdict: Higher},
 		{Case: "new", Declared: "1.26", Oldest: "go1.26.8", FirstFailure: "go1.26.8 new: fail: 1 test failed: TestX", Verdict: Unknown},
 		{Case: "nogoline", Observed: "go1.18.10", Oldest: "go1.17.13", FirstFailure: "go1.17.13 nogoline: fail: x", Verdict: TooLow + " (no go line: the go command assumes go 1.16)"},
+		{Case: "old", Declared: "1.13", Observed: "go1.20.14", Oldest: "go1.20.14", Verdict: Unknown + " (every toolchain tried passes; none older than go1.20.14 was tried)"},
 	}
 	if got := Minimums(r); !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)

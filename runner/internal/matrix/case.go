@@ -107,6 +107,9 @@ type TestFlags struct {
 	Short     bool     // short
 	CPU       string   // cpu: GOMAXPROCS lists, "1,2,4"
 	Flags     []string // flags: further arguments for the binary, as written
+	// Race (race) builds the test binary with the race detector, which
+	// needs cgo and a C compiler.
+	Race bool
 }
 
 // LoadCases finds the case directories m names and reads their
@@ -462,7 +465,7 @@ func (d *decoder) kind(n *yaml.Node, key string) string {
 // testFlags reads test: {run, skip, count, short, cpu, flags}.
 func (d *decoder) testFlags(f field) TestFlags {
 	var t TestFlags
-	for _, g := range d.fields(f.value, f.key, []string{"run", "skip", "count", "short", "cpu", "flags"}) {
+	for _, g := range d.fields(f.value, f.key, []string{"run", "skip", "count", "short", "cpu", "flags", "race"}) {
 		key := join(f.key, g.key)
 		switch g.key {
 		case "run", "skip":
@@ -473,6 +476,8 @@ func (d *decoder) testFlags(f field) TestFlags {
 			t.Count, _ = d.repeat(g.value, key)
 		case "short":
 			t.Short, _ = d.boolean(g.value, key)
+		case "race":
+			t.Race, _ = d.boolean(g.value, key)
 		case "cpu":
 			t.CPU, _ = d.str(g.value, key)
 		case "flags":

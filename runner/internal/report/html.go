@@ -89,6 +89,7 @@ type htmlPage struct {
 	Incomplete        bool
 	Counts            []htmlCount
 	Claims            []htmlClaim
+	Minimums          []results.Minimum
 	Cases             []string // the filter's options, in row order
 	CaseInfo          []htmlCaseInfo
 	Toolchains        []htmlToolchain
@@ -189,6 +190,7 @@ func newHTMLPage(r *results.Results) (*htmlPage, error) {
 		Incomplete: !r.Complete,
 		Counts:     htmlCounts(r.Cells),
 		Claims:     htmlClaims(r),
+		Minimums:   r.Minimums,
 		CaseInfo:   htmlCases(r),
 		Toolchains: htmlToolchains(r),
 		Cells:      r.Cells,

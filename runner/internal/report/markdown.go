@@ -32,6 +32,7 @@ func Markdown(w io.Writer, r *results.Results) error {
 	mdSummary(p, r)
 	mdToolchains(p, r)
 	mdClaims(p, r)
+	mdMinimums(p, r)
 	table := NewTable(r)
 	mdOutcomes(p, table)
 	mdTests(p, r, table)
