@@ -201,3 +201,24 @@ func plural(n int, what string) string {
 	}
 	return strconv.Itoa(n) + " " + what + "s"
 }
+
+// DumpDisagrees returns a note when the goroutine dump of a hang shows
+// no frame of any test the output says was running — two signals that
+// disagree, said rather than hidden — or "" when one of them is there
+// (or there is no dump to compare).
+func DumpDisagrees(tests []results.Test, dump string) string {
+	var running []string
+	for _, t := range tests {
+		if t.Outcome == results.TestRunning {
+			top, _, _ := strings.Cut(t.Name, "/")
+			if strings.Contains(dump, "."+top+"(") || strings.Contains(dump, "."+top+".") {
+				return ""
+			}
+			running = append(running, t.Name)
+		}
+	}
+	if dump == "" || len(running) == 0 {
+		return ""
+	}
+	return "the goroutine dump shows no frame of " + list(running, "")
+}

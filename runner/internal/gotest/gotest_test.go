@@ -88,3 +88,18 @@ func TestOutputBounded(t *testing.T) {
 		t.Errorf("kept %d bytes, elapsed %v", len(tests[0].Output), tests[0].ElapsedMS)
 	}
 }
+
+func TestDumpDisagrees(t *testing.T) {
+	tests := []results.Test{{Name: "TestFine", Outcome: results.TestPass}, {Name: "TestHangs", Outcome: results.TestRunning}, {Name: "TestHangs/forever", Outcome: results.TestRunning}}
+	dump := "goroutine 7 [sleep]:\ntime.Sleep(0x34630b8a000)\nexample/hang.TestHangs.func1(0xc000003a40)\n\t/x/x_test.go:10 +0x25\ntesting.tRunner(...)\n"
+	if note := DumpDisagrees(tests, dump); note != "" {
+		t.Errorf("agreeing dump: %q", note)
+	}
+	other := "goroutine 7 [select]:\nexample/hang.helper()\n"
+	if note := DumpDisagrees(tests, other); note != "the goroutine dump shows no frame of TestHangs, TestHangs/forever" {
+		t.Errorf("disagreeing dump: %q", note)
+	}
+	if DumpDisagrees(tests, "") != "" {
+		t.Error("no dump: a note")
+	}
+}

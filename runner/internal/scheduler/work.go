@@ -285,6 +285,9 @@ func (s *Scheduler) runTests(ctx context.Context, c *matrix.Cell, b build.Result
 	r, ok := s.runSpec(ctx, spec)
 	if ok {
 		r.Tests, r.Outcome, r.Reason = p.Judge(r.Outcome, r.Reason)
+		if note := gotest.DumpDisagrees(r.Tests, r.GoroutineDump); r.Outcome == results.Hang && note != "" {
+			r.Reason += " (" + note + ")"
+		}
 	}
 	return r, ok
 }
