@@ -17,18 +17,28 @@ import (
 // columns in the matrix's order of the axis, the legend, the notes (a
 // go.mod adapted), the cases (a module version), JUnit's details.
 func TestGoLineGolden(t *testing.T) {
+	checkGoldens(t, "goline", reporttest.GoLine())
+}
+
+// checkGoldens renders r in Markdown, HTML, CSV and JUnit and compares
+// each with testdata/NAME.md, .html, .csv and .xml.
+func checkGoldens(t *testing.T, name string, r *results.Results) {
+	t.Helper()
 	for _, f := range []struct {
-		file   string
+		ext    string
 		render func(io.Writer, *results.Results) error
 	}{
-		{"goline.md", Markdown}, {"goline.html", HTML}, {"goline.csv", CSV}, {"goline.xml", JUnit},
+		{".md", Markdown}, {".html", HTML}, {".csv", CSV}, {".xml", JUnit},
 	} {
-		t.Run(f.file, func(t *testing.T) {
+		t.Run(name+f.ext, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := f.render(&buf, reporttest.GoLine()); err != nil {
+			if err := f.render(&buf, r); err != nil {
 				t.Fatal(err)
 			}
-			golden.Check(t, "testdata/"+f.file, buf.Bytes())
+			golden.Check(t, "testdata/"+name+f.ext, buf.Bytes())
+			if f.ext == ".md" {
+				reporttest.CheckMarkdown(t, name+f.ext, buf.String())
+			}
 		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"gomatrix/runner/internal/golden"
-	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -17,23 +16,7 @@ import (
 // A test case renders its tests: the grid of those that differ between
 // its cells, with the others counted, in every format.
 func TestTestsGolden(t *testing.T) {
-	for _, f := range []struct {
-		file   string
-		render func(io.Writer, *results.Results) error
-	}{
-		{"tests.md", Markdown}, {"tests.html", HTML}, {"tests.csv", CSV}, {"tests.xml", JUnit},
-	} {
-		t.Run(f.file, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := f.render(&buf, reporttest.Tests()); err != nil {
-				t.Fatal(err)
-			}
-			golden.Check(t, "testdata/"+f.file, buf.Bytes())
-			if f.file == "tests.md" {
-				reporttest.CheckMarkdown(t, f.file, buf.String())
-			}
-		})
-	}
+	checkGoldens(t, "tests", reporttest.Tests())
 }
 
 // In JUnit a test case's cell is a testcase per test, told apart from
