@@ -3,9 +3,10 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
-	"gomatrix/runner/internal/golden"
 	"io"
 	"testing"
+
+	"gomatrix/runner/internal/golden"
 )
 
 func TestCSVGolden(t *testing.T) {

@@ -2,9 +2,9 @@ package report
 
 import (
 	"bytes"
-	"gomatrix/runner/internal/golden"
 	"testing"
 
+	"gomatrix/runner/internal/golden"
 	"gomatrix/runner/internal/results"
 )
 

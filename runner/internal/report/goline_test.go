@@ -3,12 +3,12 @@ package report
 import (
 	"bytes"
 	"encoding/xml"
-	"gomatrix/runner/internal/golden"
 	"io"
 	"slices"
 	"strings"
 	"testing"
 
+	"gomatrix/runner/internal/golden"
 	"gomatrix/runner/internal/report/reporttest"
 	"gomatrix/runner/internal/results"
 )

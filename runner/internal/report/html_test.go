@@ -3,12 +3,12 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"gomatrix/runner/internal/golden"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"gomatrix/runner/internal/golden"
 	"gomatrix/runner/internal/results"
 )
 

@@ -3,9 +3,10 @@ package report
 import (
 	"bytes"
 	"encoding/xml"
-	"gomatrix/runner/internal/golden"
 	"strings"
 	"testing"
+
+	"gomatrix/runner/internal/golden"
 )
 
 func TestJUnitGolden(t *testing.T) {

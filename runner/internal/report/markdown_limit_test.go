@@ -3,10 +3,10 @@ package report
 import (
 	"bytes"
 	"fmt"
-	"gomatrix/runner/internal/golden"
 	"strings"
 	"testing"
 
+	"gomatrix/runner/internal/golden"
 	"gomatrix/runner/internal/results"
 )
 

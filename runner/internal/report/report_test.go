@@ -3,13 +3,13 @@ package report
 import (
 	"bytes"
 	"errors"
-	"gomatrix/runner/internal/golden"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"gomatrix/runner/internal/golden"
 	"gomatrix/runner/internal/results"
 )
 

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
-	"gomatrix/runner/internal/golden"
 	"slices"
 	"strings"
 	"testing"
 
+	"gomatrix/runner/internal/golden"
 	"gomatrix/runner/internal/report/reporttest"
 	"gomatrix/runner/internal/results"
 )
