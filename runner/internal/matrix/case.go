@@ -260,63 +260,68 @@ func (c *Case) parse(file string, data []byte) error {
 	}
 	d := &decoder{file: file}
 	for _, f := range d.fields(root, "", caseKeys) {
-		switch f.key {
-		case "description":
-			c.Description, _ = d.str(f.value, f.key)
-		case "complete_on":
-			c.parseCompleteOn(d, f)
-		case "self_ms":
-			c.SelfMS = d.selfMS(f.value, f.key)
-		case "timeout":
-			c.Timeout, _ = d.duration(f.value, f.key)
-		case "build_timeout":
-			c.BuildTimeout, _ = d.duration(f.value, f.key)
-		case "go":
-			s, ok := d.str(f.value, f.key)
-			if !ok {
-				break
-			}
-			con, err := gover.ParseConstraint(s)
-			if err != nil {
-				d.errorf(f.value, f.key, `write a constraint such as ">=1.14" or ">=1.18 <1.22"`, "%v", err)
-				break
-			}
-			c.Go = con
-		case "repeat":
-			if v, ok := d.repeat(f.value, f.key); ok {
-				c.Repeat = v
-			}
-		case "memory_limit":
-			c.MemoryLimit, _ = d.size(f.value, f.key)
-		case "env":
-			c.Env = d.env(f.value, f.key)
-		case "module":
-			c.Module = d.moduleVersion(f.value, f.key)
-		case "package":
-			c.Package = d.packagePath(f.value, f.key)
-		case "packages":
-			c.Packages = d.packagePath(f.value, f.key)
-		case "versions", "gomaxprocs", "godebug", "goexperiment", "go_line":
-			c.Axes.parse(d, f)
-		case "kind":
-			c.Kind = d.kind(f.value, f.key)
-		case "test":
-			c.Test = d.testFlags(f)
-		case "args", "tags":
-			var list []string
-			for i, n := range d.seq(f.value, f.key, true) {
-				s, ok := d.str(n, fmt.Sprintf("%s[%d]", f.key, i))
-				if ok {
-					list = append(list, s)
-				}
-			}
-			if f.key == "args" {
-				c.Args = list
-			} else {
-				c.Tags = list
-			}
+		if !c.runField(d, f) {
+			c.sourceField(d, f)
 		}
 	}
+	c.checkKeys(d, root)
+	return d.err()
+}
+
+// runField decodes a key that says how the case runs and is judged; it
+// reports whether f was one.
+func (c *Case) runField(d *decoder, f field) bool {
+	switch f.key {
+	case "description":
+		c.Description, _ = d.str(f.value, f.key)
+	case "complete_on":
+		c.parseCompleteOn(d, f)
+	case "self_ms":
+		c.SelfMS = d.selfMS(f.value, f.key)
+	case "timeout":
+		c.Timeout, _ = d.duration(f.value, f.key)
+	case "build_timeout":
+		c.BuildTimeout, _ = d.duration(f.value, f.key)
+	case "go":
+		c.Go = d.constraint(f.value, f.key)
+	case "repeat":
+		if v, ok := d.repeat(f.value, f.key); ok {
+			c.Repeat = v
+		}
+	case "memory_limit":
+		c.MemoryLimit, _ = d.size(f.value, f.key)
+	case "env":
+		c.Env = d.env(f.value, f.key)
+	case "versions", "gomaxprocs", "godebug", "goexperiment", "go_line":
+		c.Axes.parse(d, f)
+	default:
+		return false
+	}
+	return true
+}
+
+// sourceField decodes a key that says what the case builds.
+func (c *Case) sourceField(d *decoder, f field) {
+	switch f.key {
+	case "module":
+		c.Module = d.moduleVersion(f.value, f.key)
+	case "package":
+		c.Package = d.packagePath(f.value, f.key)
+	case "packages":
+		c.Packages = d.packagePath(f.value, f.key)
+	case "kind":
+		c.Kind = d.kind(f.value, f.key)
+	case "test":
+		c.Test = d.testFlags(f)
+	case "args":
+		c.Args = d.strings(f)
+	case "tags":
+		c.Tags = d.strings(f)
+	}
+}
+
+// checkKeys refuses keys that contradict each other.
+func (c *Case) checkKeys(d *decoder, root *yaml.Node) {
 	if c.Package != "" && c.Module.Path == "" {
 		d.errorf(root, "package", "package names a package of the module a case's module key names", "package without module")
 	}
@@ -329,7 +334,30 @@ func (c *Case) parse(file string, data []byte) error {
 	if c.Kind != KindTest && !reflect.DeepEqual(c.Test, TestFlags{}) {
 		d.errorf(root, "test", "write kind: test, or leave test: out", "test flags for a case that is not a test case")
 	}
-	return d.err()
+}
+
+// constraint reads a version constraint (go: '>=1.14').
+func (d *decoder) constraint(n *yaml.Node, key string) gover.Constraint {
+	s, ok := d.str(n, key)
+	if !ok {
+		return gover.Constraint{}
+	}
+	con, err := gover.ParseConstraint(s)
+	if err != nil {
+		d.errorf(n, key, `write a constraint such as ">=1.14" or ">=1.18 <1.22"`, "%v", err)
+	}
+	return con
+}
+
+// strings reads a list of strings.
+func (d *decoder) strings(f field) []string {
+	var list []string
+	for i, n := range d.seq(f.value, f.key, true) {
+		if s, ok := d.str(n, fmt.Sprintf("%s[%d]", f.key, i)); ok {
+			list = append(list, s)
+		}
+	}
+	return list
 }
 
 // selfMS reads a regexp with exactly one group, a number.
