@@ -15,6 +15,8 @@ Usage:
 	go run ./runner report [-format markdown|html|csv|junit|json] [-o FILE] [results.json]
 	go run ./runner diff [-format text|markdown] OLD.json NEW.json
 	go run ./runner bisect CASE [key=value...] [-from 1.13] [-to stable] [-linear[=minors]]
+	go run ./runner explain [-f matrix.yaml] [-results DIR] CELL
+	go run ./runner compat [-versions SEL]... [-gomaxprocs N,N] [-o DIR] MODULE@VERSION
 	go run ./runner help [command]
 
 With no command, or a flag first, runner runs the matrix: it reads
@@ -29,7 +31,8 @@ process group is killed.
 
 The matrix file, the case.yaml file of a case directory, the outcomes, the
 claims a matrix can check and the results format are documented in
-README.md. Run 'go run ./runner help COMMAND' for a command's flags.
+README.md; cases with dependencies, module versions and the go line in
+docs/realcode.md, test suites in docs/tests.md, explain in docs/explain.md. Run 'go run ./runner help COMMAND' for a command's flags.
 
 Exit status: 0 the run completed; 1 it completed but something failed
 outside the cells (a toolchain could not be had); 2 usage, matrix or case
@@ -40,8 +43,9 @@ Environment:
 
 	GOMATRIX_CACHE   cache directory: toolchains, build caches, binaries,
 	                 cached results (default: os.UserCacheDir()/gomatrix)
-	GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE
-	                 where toolchains come from and how they are verified
+	GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE, GONOPROXY, GOINSECURE
+	                 where toolchains and a case's modules come from and how
+	                 they are verified (docs/realcode.md)
 	NO_COLOR         no colour on a terminal
 */
 package main
