@@ -17,10 +17,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gomatrix/runner/internal/deps"
@@ -144,8 +146,24 @@ func reuse(work string) (Result, bool) {
 type Builder struct {
 	CacheDir string
 	// Net is the user's network settings for downloading modules; builds
-	// themselves never reach the network.
-	Net deps.Net
+	// themselves never reach the network. When it is the zero value,
+	// NetFrom, if set, is called once, when a download is first needed
+	// (reading the user's go env file starts a go command: a run of cases
+	// without dependencies never pays for it).
+	Net     deps.Net
+	NetFrom func() deps.Net
+
+	netOnce sync.Once
+}
+
+// net is the network settings of module downloads.
+func (b *Builder) net() deps.Net {
+	b.netOnce.Do(func() {
+		if reflect.DeepEqual(b.Net, deps.Net{}) && b.NetFrom != nil {
+			b.Net = b.NetFrom()
+		}
+	})
+	return b.Net
 }
 
 // Build builds r, with go build -p procs when procs > 0 (the scheduler

@@ -44,7 +44,7 @@ func (b *Builder) download(ctx context.Context, res *Result, r Request, src *sou
 	}
 	defer release()
 	start := time.Now()
-	dr, err := b.fetch(ctx, r, src.dir, b.Net)
+	dr, err := b.fetch(ctx, r, src.dir, b.net())
 	res.DownloadMS = float64(time.Since(start).Microseconds()) / 1000
 	res.Modules = len(dr.Modules)
 	var de *deps.Error
@@ -72,7 +72,7 @@ func (b *Builder) fetchModule(ctx context.Context, res *Result, r Request, work 
 	if err := os.WriteFile(filepath.Join(scratch.dir, "go.mod"), []byte("module gomatrix.fetch\n"), 0o644); err != nil {
 		return "", err
 	}
-	dr, err := b.fetch(ctx, r, scratch.dir, proxyOnly(b.Net), mv.String())
+	dr, err := b.fetch(ctx, r, scratch.dir, proxyOnly(b.net()), mv.String())
 	var de *deps.Error
 	if errors.As(err, &de) {
 		res.Error = fmt.Sprintf("module %s: %s (hint: %s)", mv, de.Error(), de.Hint())
@@ -122,7 +122,7 @@ func verifiedDir(res *Result, mv module.Version, mods []deps.Module) (string, er
 func (b *Builder) require(ctx context.Context, res *Result, r Request, src *source) error {
 	pkg := modulePackage(r.Case.Module, r.Case.Package) + "@" + r.Case.Module.Version
 	cmd := exec.CommandContext(ctx, r.Toolchain.Go(), "get", "-d", pkg)
-	cmd.Dir, cmd.Env, cmd.WaitDelay = src.dir, append(b.downloadEnv(r), b.Net.Env()...), 5*time.Second
+	cmd.Dir, cmd.Env, cmd.WaitDelay = src.dir, append(b.downloadEnv(r), b.net().Env()...), 5*time.Second
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		return ctx.Err()

@@ -70,7 +70,7 @@ type SchedulerOptions struct {
 func (e Env) NewScheduler(o SchedulerOptions) *scheduler.Scheduler {
 	cacheDir := e.CacheDir()
 	return &scheduler.Scheduler{
-		Builder:               &build.Builder{CacheDir: cacheDir, Net: deps.NetFromEnv(context.Background(), e.Getenv)},
+		Builder:               &build.Builder{CacheDir: cacheDir, NetFrom: func() deps.Net { return deps.NetFromEnv(context.Background(), e.Getenv) }},
 		CacheDir:              cacheDir,
 		Parallel:              o.Parallel,
 		MatrixDir:             o.MatrixDir,
