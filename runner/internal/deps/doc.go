@@ -6,7 +6,7 @@
 // Builds run in the clean environment of toolchain.Env: GOPROXY=off,
 // GOSUMDB=off, GOFLAGS empty, GOPATH=<cache>/gopath, so the module cache
 // is <cache>/gopath/pkg/mod for every toolchain from go1.13 on. Before a
-// case whose go.mod requires modules (see Needed) is built with a
+// case whose go.mod requires modules is built with a
 // toolchain, Download runs that toolchain's
 //
 //	go mod download -json

@@ -287,11 +287,4 @@ replace example.com/f => ./f
 	if want := []string{"example.com/h@v1.0.0", "example.com/d@v1.1.0"}; !slices.Equal(got, want) {
 		t.Errorf("missing with args = %q, want %q", got, want)
 	}
-	if ok, err := Needed(dir); !ok || err != nil {
-		t.Errorf("Needed = %v, %v; want true", ok, err)
-	}
-	write(t, filepath.Join(dir, "go.mod"), "module m\n\ngo 1.21\n")
-	if ok, err := Needed(dir); ok || err != nil {
-		t.Errorf("Needed without requirements = %v, %v; want false", ok, err)
-	}
 }

@@ -11,24 +11,6 @@ import (
 	"gomatrix/runner/internal/gover"
 )
 
-// Needed reports whether the module in dir needs a download step: its
-// go.mod requires modules, or replaces one by another module.
-func Needed(dir string) (bool, error) {
-	f, err := parseGoMod(filepath.Join(dir, "go.mod"))
-	if err != nil {
-		return false, err
-	}
-	if len(f.Require) > 0 {
-		return true, nil
-	}
-	for _, r := range f.Replace {
-		if r.New.Version != "" {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // parseGoMod parses a main module's go.mod file, replacements included.
 func parseGoMod(file string) (*modfile.File, error) {
 	data, err := os.ReadFile(file)

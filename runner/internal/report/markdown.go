@@ -112,25 +112,29 @@ func mdList(p *printer, title string, items []string) {
 	p.printf("\n")
 }
 
-// mdOutcomes writes the table of outcomes and its legend.
-func mdOutcomes(p *printer, table *Table) {
-	p.printf("## Outcomes\n\n")
-	osCol := table.HasOS()
-	p.printf("| case | go |")
-	if osCol {
+// mdGridHeader writes the header of a grid over table's columns: first
+// ("| case | go |"), an os column in results from several hosts, then a
+// column per setting combination.
+func mdGridHeader(p *printer, first string, table *Table) {
+	p.printf("%s", first)
+	if table.HasOS() {
 		p.printf(" os |")
 	}
 	for _, col := range table.Columns {
 		p.printf(" %s |", MarkdownText(col))
 	}
 	p.printf("\n|---|---|")
-	if osCol {
+	if table.HasOS() {
 		p.printf("---|")
 	}
-	for range table.Columns {
-		p.printf("---|")
-	}
-	p.printf("\n")
+	p.printf("%s\n", strings.Repeat("---|", len(table.Columns)))
+}
+
+// mdOutcomes writes the table of outcomes and its legend.
+func mdOutcomes(p *printer, table *Table) {
+	p.printf("## Outcomes\n\n")
+	osCol := table.HasOS()
+	mdGridHeader(p, "| case | go |", table)
 	for _, row := range table.Rows {
 		p.printf("| %s | %s |", MarkdownText(row.Case), MarkdownText(row.Go))
 		if osCol {

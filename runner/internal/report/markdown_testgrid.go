@@ -48,18 +48,7 @@ func mdTestGrid(p *printer, g *testGrid) {
 	}
 	t := g.Table
 	osCol := t.HasOS()
-	p.printf("\n| test | go |")
-	if osCol {
-		p.printf(" os |")
-	}
-	for _, col := range t.Columns {
-		p.printf(" %s |", MarkdownText(col))
-	}
-	p.printf("\n|---|---|")
-	if osCol {
-		p.printf("---|")
-	}
-	p.printf("%s\n", strings.Repeat("---|", len(t.Columns)))
+	mdGridHeader(p, "\n| test | go |", t)
 	for _, name := range g.Differ[:min(len(g.Differ), mdMaxTests)] {
 		for _, row := range t.Rows {
 			p.printf("| %s | %s |", MarkdownText(name), MarkdownText(row.Go))
