@@ -1,4 +1,4 @@
-module gomatrix
+module github.com/gomatrix/gomatrix
 
 go 1.25.0
 

@@ -1,28 +1,8 @@
-// Command runner builds and runs Go programs under every combination of
-// Go version, GOMAXPROCS, GODEBUG and GOEXPERIMENT a matrix names, and
-// writes a results table. See doc.go, or run it with -h.
+// Command runner is the gomatrix command as `go run ./runner` runs it in a
+// clone of the repository; `go install …/cmd/gomatrix` installs the same
+// command. See doc.go, or run it with -h.
 package main
 
-import (
-	"context"
-	"os"
-	"os/signal"
-	"syscall"
+import "github.com/gomatrix/gomatrix/runner/command"
 
-	"gomatrix/runner/internal/cli"
-	"gomatrix/runner/internal/run"
-)
-
-func main() {
-	// The first Ctrl-C (or SIGTERM) cancels the run: every cell's process
-	// group is killed and the finished cells are written. A second one
-	// exits at once.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
-	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	run.Shutdown() // the idle cell supervisors exit, and are reaped, before we do
-	os.Exit(code)
-}
+func main() { command.Main() }

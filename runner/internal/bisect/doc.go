@@ -1,5 +1,5 @@
 // Package bisect finds the first Go release in which a cell's outcome
-// changes: `runner bisect`.
+// changes: `gomatrix bisect`.
 //
 // A compatibility report says that a case behaves differently on go1.13
 // and go1.26; bisect says where it changed, trying as few toolchains as it
@@ -50,11 +50,11 @@
 //
 // # Probing for real
 //
-// CellProber is the Prober of `runner bisect`: it fetches the toolchain of
+// CellProber is the Prober of `gomatrix bisect`: it fetches the toolchain of
 // the release it is asked about only then (and counts what it fetched),
 // and builds and runs the one cell through scheduler.Scheduler, so that
 // the clean environment, the build, the classification of the outcome,
 // the inert-setting checks and the reproduce commands are exactly those of
-// `runner run`. Releases resolves the -from and -to selectors and the
+// `gomatrix run`. Releases resolves the -from and -to selectors and the
 // releases between them with toolchain.Manager.
 package bisect

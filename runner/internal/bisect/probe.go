@@ -10,12 +10,12 @@ import (
 	"sync"
 	"time"
 
-	"gomatrix/runner/internal/build"
-	"gomatrix/runner/internal/gover"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/scheduler"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/build"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/scheduler"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // Releases resolves the selectors from and to ("1.13", "stable",
@@ -72,7 +72,7 @@ func one(ctx context.Context, m *toolchain.Manager, flag, sel string) (toolchain
 
 // A CellProber probes one cell of a case under each release it is asked
 // about: it fetches the release's toolchain if it is not installed, then
-// builds and runs the cell with Scheduler, exactly as `runner run` would.
+// builds and runs the cell with Scheduler, exactly as `gomatrix run` would.
 type CellProber struct {
 	// Manager fetches toolchains.
 	Manager *toolchain.Manager

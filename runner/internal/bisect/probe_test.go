@@ -8,13 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/build"
-	"gomatrix/runner/internal/gover"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/scheduler"
-	"gomatrix/runner/internal/toolchain"
-	"gomatrix/runner/internal/toolchain/toolchaintest"
+	"github.com/gomatrix/gomatrix/runner/internal/build"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/scheduler"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain/toolchaintest"
 )
 
 // releases14 are the releases the fake proxies of these tests list.

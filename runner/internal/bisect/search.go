@@ -7,8 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"gomatrix/runner/internal/gover"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // A Prober runs the cell under one release and says what it did.

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/gover"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // proxyReleases are the releases from go1.13.15 to go1.27.4 the module

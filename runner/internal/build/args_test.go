@@ -5,8 +5,8 @@ import (
 	"slices"
 	"testing"
 
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 func TestBuildArgs(t *testing.T) {

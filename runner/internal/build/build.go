@@ -25,9 +25,9 @@ import (
 	"sync"
 	"time"
 
-	"gomatrix/runner/internal/deps"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/deps"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // maxOutput bounds the compiler output kept for a build.

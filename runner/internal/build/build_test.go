@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 func TestClassify(t *testing.T) {

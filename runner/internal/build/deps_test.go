@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/deps"
-	"gomatrix/runner/internal/deps/depstest"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/deps"
+	"github.com/gomatrix/gomatrix/runner/internal/deps/depstest"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // depCase writes a case whose main package imports the modules reqs

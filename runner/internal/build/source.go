@@ -11,9 +11,9 @@ import (
 
 	"golang.org/x/mod/modfile"
 
-	"gomatrix/runner/internal/gover"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // A source is a case's module as one build sees it: a copy of the case

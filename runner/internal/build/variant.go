@@ -11,8 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"gomatrix/runner/internal/gover"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // FirstBuildTimeExperiments is the first release whose go command reads

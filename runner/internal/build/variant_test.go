@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // fakeGOROOT writes a toolchain whose make.bash runs the given shell

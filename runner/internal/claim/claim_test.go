@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 func cell(c, v string, p int, d, e, outcome string, ms float64) results.Cell {

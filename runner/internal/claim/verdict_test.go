@@ -3,7 +3,7 @@ package claim
 import (
 	"testing"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 func TestVerdict(t *testing.T) {

@@ -13,23 +13,23 @@ import (
 	"strings"
 	"time"
 
-	"gomatrix/runner/internal/bisect"
-	"gomatrix/runner/internal/gover"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/pipeline"
-	"gomatrix/runner/internal/report"
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/bisect"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/pipeline"
+	"github.com/gomatrix/gomatrix/runner/internal/report"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
-const bisectUsage = `usage: runner bisect [flags] CASE [key=value...]
+const bisectUsage = `usage: gomatrix bisect [flags] CASE [key=value...]
 
 Bisect finds the first Go release in which CASE's outcome, under one
 combination of settings, differs from its outcome on the -from release.
 It probes the two endpoints; if they differ, it bisects the minors (the
 newest patch release of each), then the patch releases of the minor where
 the outcome changed. It fetches only the toolchains it probes, about log2
-of the range, and builds and runs each probe exactly as 'runner run' runs
+of the range, and builds and runs each probe exactly as 'gomatrix run' runs
 a cell: the same clean environment, timeouts, classification, result
 cache and reproduce commands.
 
@@ -52,12 +52,12 @@ Settings, as flags or as key=value arguments after CASE:
 	                       such as 1.22 (a release older than it is a skip)
 
 Versions (-from, -to) are selectors naming one release each: 1.14.2, a
-minor (1.14: its newest patch), stable, oldstable; see 'runner versions -h'.
+minor (1.14: its newest patch), stable, oldstable; see 'gomatrix versions -h'.
 
 Examples:
-	runner bisect cases/busyloop gomaxprocs=1 -timeout 3s
-	runner bisect cases/busyloop gomaxprocs=1 -from 1.14 -to 1.22 -repeat 5
-	runner bisect cases/busyloop gomaxprocs=1 godebug=asyncpreemptoff=1 \
+	gomatrix bisect cases/busyloop gomaxprocs=1 -timeout 3s
+	gomatrix bisect cases/busyloop gomaxprocs=1 -from 1.14 -to 1.22 -repeat 5
+	gomatrix bisect cases/busyloop gomaxprocs=1 godebug=asyncpreemptoff=1 \
 		goexperiment=preemptibleloops -rebuild -linear=minors
 
 Output: the steps and the boundary on stdout (with -json, the steps on
@@ -124,7 +124,7 @@ func (s bisectSettings) args() []string {
 	return out
 }
 
-// bisectFlags are the flags and arguments of 'runner bisect'.
+// bisectFlags are the flags and arguments of 'gomatrix bisect'.
 type bisectFlags struct {
 	fs       *flag.FlagSet
 	from, to string
@@ -178,7 +178,7 @@ func parseBisectFlags(e *Env, args []string) (*bisectFlags, error) {
 		pos, rest = append(pos, rest[0]), rest[1:]
 	}
 	if len(pos) == 0 {
-		return nil, usagef("no case\nhint: name a case directory, as in 'runner bisect cases/busyloop gomaxprocs=1'")
+		return nil, usagef("no case\nhint: name a case directory, as in 'gomatrix bisect cases/busyloop gomaxprocs=1'")
 	}
 	f.caseDir = pos[0]
 	f.fs.Visit(func(fl *flag.Flag) { f.flagged[fl.Name] = true })
@@ -268,7 +268,7 @@ func (f *bisectFlags) again(c *matrix.Case) string {
 	return strings.Join(cmd, " ")
 }
 
-// cmdBisect implements 'runner bisect': see bisectUsage and package bisect.
+// cmdBisect implements 'gomatrix bisect': see bisectUsage and package bisect.
 func cmdBisect(ctx context.Context, e *Env, args []string) error {
 	f, err := parseBisectFlags(e, args)
 	if err != nil {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/gover"
-	"gomatrix/runner/internal/toolchain/toolchaintest"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain/toolchaintest"
 )
 
 // releases14 are the releases of the fake proxy: the newest patch of
@@ -204,7 +204,7 @@ func TestBisectEndpointUnavailable(t *testing.T) {
 	if code != ExitFailure {
 		t.Fatalf("exit %d, want %d\n%s%s", code, ExitFailure, out, stderr)
 	}
-	wantLines(t, stderr, "runner bisect: -from go1.13.15: endpoint cannot be tried: toolchain unavailable: fetch go1.13.15: not installed, and offline")
+	wantLines(t, stderr, "gomatrix bisect: -from go1.13.15: endpoint cannot be tried: toolchain unavailable: fetch go1.13.15: not installed, and offline")
 }
 
 func TestBisectUsage(t *testing.T) {
@@ -214,7 +214,7 @@ func TestBisectUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "runner bisect: no case"},
+		{nil, "gomatrix bisect: no case"},
 		{[]string{dir, "procs=1"}, `procs=1: unknown setting "procs"`},
 		{[]string{dir, "gomaxprocs=x"}, `gomaxprocs=x: want a whole number`},
 		{[]string{dir, "-linear", "minors"}, "hint: write -linear=minors"},
@@ -235,7 +235,7 @@ func TestBisectUsage(t *testing.T) {
 		}
 	}
 	code, stdout, stderr := runBisect(t, env, "-h")
-	if code != ExitOK || stderr != "" || !strings.Contains(stdout, "usage: runner bisect [flags] CASE [key=value...]") || !strings.Contains(stdout, "-linear") {
+	if code != ExitOK || stderr != "" || !strings.Contains(stdout, "usage: gomatrix bisect [flags] CASE [key=value...]") || !strings.Contains(stdout, "-linear") {
 		t.Errorf("-h: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 }

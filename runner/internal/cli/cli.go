@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/term"
@@ -38,14 +39,29 @@ func init() {
 	}
 }
 
-// Main runs the command line args (without the program name) and returns
-// the exit status.
+// Main runs the command line args (args[0] is the program, as os.Args
+// has it) and returns the exit status.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	e := &Env{Stdout: stdout, Stderr: stderr, Getenv: os.Getenv}
+	e := &Env{Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, Prog: progName(args[0])}
 	if f, ok := stderr.(*os.File); ok {
 		e.IsTTY = term.IsTerminal(int(f.Fd())) && os.Getenv("TERM") != "dumb"
 	}
-	return e.Main(ctx, args)
+	return e.Main(ctx, args[1:])
+}
+
+// progName is how the user invoked the command, for help and hints:
+// "gomatrix" when installed, "go run ./runner" when go run built it into
+// a temporary directory, else the program's base name.
+func progName(arg0 string) string {
+	slash := filepath.ToSlash(arg0)
+	base := strings.TrimSuffix(slash[strings.LastIndexAny(slash, `/\`)+1:], ".exe")
+	if base == "runner" && strings.Contains(slash, "/go-build") {
+		return "go run ./runner"
+	}
+	if base == "" || base == "." {
+		return "gomatrix"
+	}
+	return base
 }
 
 // Main dispatches args to a subcommand — "run" when the first argument is
@@ -54,7 +70,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func (e *Env) Main(ctx context.Context, args []string) int {
 	name, err := e.dispatch(ctx, args)
 	if err != nil && exitCode(err) != ExitOK {
-		fmt.Fprintf(e.Stderr, "%s: %v\n", strings.TrimSpace("runner "+name), err)
+		fmt.Fprintf(e.Stderr, "%s: %s\n", strings.TrimSpace(e.prog()+" "+name), e.named(err.Error()))
 	}
 	return exitCode(err)
 }
@@ -63,7 +79,7 @@ func (e *Env) Main(ctx context.Context, args []string) int {
 func (e *Env) dispatch(ctx context.Context, args []string) (string, error) {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-			usage(e.Stdout)
+			e.usage()
 			return "", nil
 		}
 		return "run", cmdRun(ctx, e, args)
@@ -71,7 +87,7 @@ func (e *Env) dispatch(ctx context.Context, args []string) (string, error) {
 	if c, ok := lookup(args[0]); ok {
 		return c.name, c.run(ctx, e, args[1:])
 	}
-	return "", usagef("unknown command %q\nhint: 'runner help' lists the commands", args[0])
+	return "", usagef("unknown command %q\nhint: 'gomatrix help' lists the commands", args[0])
 }
 
 func lookup(name string) (command, bool) {
@@ -83,14 +99,22 @@ func lookup(name string) (command, bool) {
 	return command{}, false
 }
 
-func usage(w io.Writer) {
-	fmt.Fprint(w, `runner builds and runs Go programs under every combination of Go version,
-GOMAXPROCS, GODEBUG and GOEXPERIMENT that a matrix.yaml names, and writes
-a results table.
+// usage prints the command list, naming the command as it was invoked.
+func (e *Env) usage() {
+	var b strings.Builder
+	usageText(&b)
+	fmt.Fprint(e.Stdout, e.named(b.String()))
+}
+
+func usageText(w io.Writer) {
+	fmt.Fprint(w, `gomatrix: how Go code behaves across Go versions and runtime settings.
+It builds and runs Go programs and test suites under every combination of
+Go version, GOMAXPROCS, GODEBUG and GOEXPERIMENT that a matrix.yaml names,
+and writes a results table.
 
 Usage:
-	go run ./runner [run flags]        run matrix.yaml (same as 'run')
-	go run ./runner <command> [flags]
+	gomatrix [run flags] [matrix.yaml] run the matrix (same as 'run')
+	gomatrix <command> [flags]
 
 Commands:
 `)
@@ -118,12 +142,12 @@ cells were written).
 // cmdHelp prints the help of a command, or the list of commands.
 func cmdHelp(ctx context.Context, e *Env, args []string) error {
 	if len(args) == 0 {
-		usage(e.Stdout)
+		e.usage()
 		return nil
 	}
 	c, ok := lookup(args[0])
 	if !ok || c.name == "help" {
-		return usagef("unknown command %q\nhint: 'runner help' lists the commands", args[0])
+		return usagef("unknown command %q\nhint: 'gomatrix help' lists the commands", args[0])
 	}
 	return c.run(ctx, e, []string{"-h"})
 }

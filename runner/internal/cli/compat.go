@@ -13,7 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-const compatUsage = `usage: runner compat [-versions SEL]... [-gomaxprocs N,N] [-packages PATTERN] [-o DIR] MODULE@VERSION
+const compatUsage = `usage: gomatrix compat [-versions SEL]... [-gomaxprocs N,N] [-packages PATTERN] [-o DIR] MODULE@VERSION
 
 Writes a matrix for the tests of a published module version — the release
 zip, fetched through the module proxy and verified — and runs it: every
@@ -24,12 +24,12 @@ states the minimum Go the module's go.mod declares beside the one its tests
 observed (see docs/tests.md).
 
 Example:
-	runner compat -versions '>=1.18' github.com/google/go-cmp@v0.7.0
+	gomatrix compat -versions '>=1.18' github.com/google/go-cmp@v0.7.0
 
 Flags:
 `
 
-// compatFlags are the flags of 'runner compat'.
+// compatFlags are the flags of 'gomatrix compat'.
 type compatFlags struct {
 	versions   []string
 	gomaxprocs string
@@ -38,8 +38,8 @@ type compatFlags struct {
 	mod        module.Version
 }
 
-// cmdCompat implements 'runner compat': it writes the matrix of a module
-// version's tests and runs it as 'runner run' does.
+// cmdCompat implements 'gomatrix compat': it writes the matrix of a module
+// version's tests and runs it as 'gomatrix run' does.
 func cmdCompat(ctx context.Context, e *Env, args []string) error {
 	f, err := parseCompatFlags(e, args)
 	if err != nil {
@@ -68,7 +68,7 @@ func parseCompatFlags(e *Env, args []string) (*compatFlags, error) {
 		return nil, err
 	}
 	if fs.NArg() != 1 {
-		return nil, usagef("want one MODULE@VERSION, found %d arguments\nhint: runner compat github.com/google/go-cmp@v0.7.0", fs.NArg())
+		return nil, usagef("want one MODULE@VERSION, found %d arguments\nhint: gomatrix compat github.com/google/go-cmp@v0.7.0", fs.NArg())
 	}
 	path, version, _ := strings.Cut(fs.Arg(0), "@")
 	if err := module.Check(path, version); err != nil {

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/pipeline"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/pipeline"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // Two runners at once on one cache, each with its own output directory,

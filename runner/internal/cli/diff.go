@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 
-	"gomatrix/runner/internal/report"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/report"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // cmdDiff compares two results.json files: cells whose outcome changed
@@ -27,7 +27,7 @@ func cmdDiff(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	if fs.NArg() != 2 {
-		return usagef("want two results.json files, OLD and NEW, got %d arguments\nhint: runner diff old/results.json results/results.json", fs.NArg())
+		return usagef("want two results.json files, OLD and NEW, got %d arguments\nhint: gomatrix diff old/results.json results/results.json", fs.NArg())
 	}
 	render, ok := diffFormats[*format]
 	if !ok {
@@ -66,7 +66,7 @@ var diffFormats = map[string]func(io.Writer, *report.Delta) error{
 	"markdown": report.DiffMarkdown, "md": report.DiffMarkdown,
 }
 
-const diffUsage = `usage: runner diff [-format text|markdown] [-o FILE] OLD.json NEW.json
+const diffUsage = `usage: gomatrix diff [-format text|markdown] [-o FILE] OLD.json NEW.json
 
 Compares two runs' results: the cells whose outcome changed (new hangs
 first), the cells added and removed, the claims whose verdict changed.

@@ -73,7 +73,7 @@ func TestDiffWriteFails(t *testing.T) {
 	notDir := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(notDir, nil, 0o644)
 	code, _, stderr := runCmd(t, "diff", "-o", filepath.Join(notDir, "diff.txt"), reportFixture, reportFixture)
-	if code != ExitFailure || !strings.HasPrefix(stderr, "runner diff: ") {
+	if code != ExitFailure || !strings.HasPrefix(stderr, "gomatrix diff: ") {
 		t.Errorf("exit %d, stderr %q; want %d", code, stderr, ExitFailure)
 	}
 }

@@ -2,8 +2,9 @@ package cli
 
 import (
 	"io"
+	"strings"
 
-	"gomatrix/runner/internal/pipeline"
+	"github.com/gomatrix/gomatrix/runner/internal/pipeline"
 )
 
 // Env is what every subcommand is handed: its output streams and the
@@ -14,6 +15,25 @@ type Env struct {
 	Getenv func(string) string
 	// IsTTY reports whether Stderr is a terminal (progress bars, colour).
 	IsTTY bool
+	// Prog is the command as the user invoked it ("gomatrix", "go run
+	// ./runner"); help and hints name it. Empty means "gomatrix".
+	Prog string
+}
+
+func (e *Env) prog() string {
+	if e.Prog == "" {
+		return "gomatrix"
+	}
+	return e.Prog
+}
+
+// named rewrites the commands a help text or hint names ("gomatrix
+// run …") as the user invoked the command.
+func (e *Env) named(s string) string {
+	if p := e.prog(); p != "gomatrix" {
+		s = strings.ReplaceAll(s, "gomatrix ", p+" ")
+	}
+	return s
 }
 
 // offline returns e with the environment of -offline: no toolchain

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"strings"
 
-	"gomatrix/runner/internal/pipeline"
+	"github.com/gomatrix/gomatrix/runner/internal/pipeline"
 )
 
 // Exit statuses, stable for scripts.
@@ -57,10 +57,10 @@ func (e *Env) parseFlags(fs *flag.FlagSet, args []string) error {
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
-		e.Stdout.Write(help.Bytes())
+		fmt.Fprint(e.Stdout, e.named(help.String()))
 		return errHelp
 	case err != nil:
-		return usagef("%v\n%shint: 'runner help %s' describes every flag", err, usageLine(help.String()), fs.Name())
+		return usagef("%v\n%shint: 'gomatrix help %s' describes every flag", err, usageLine(help.String()), fs.Name())
 	}
 	return nil
 }

@@ -14,22 +14,22 @@ import (
 	"strings"
 	"time"
 
-	"gomatrix/runner/internal/explain"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/pipeline"
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/scheduler"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/explain"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/pipeline"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/scheduler"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
-const explainUsage = `usage: runner explain [-f matrix.yaml] [-results DIR] [-godebug name=value | -compile loopvar [-all]] [-v] CELL
+const explainUsage = `usage: gomatrix explain [-f matrix.yaml] [-results DIR] [-godebug name=value | -compile loopvar [-all]] [-v] CELL
 
 Explain finds the source locations behind an outcome that a GODEBUG
 setting or the go line changes. When CELL and its partner, the same cell
 but for GODEBUG or for the go line (go_line), have different outcomes,
 it runs Go's bisect tool (golang.org/x/tools/cmd/bisect, pinned, installed
 into the runner's cache) with CELL's toolchain. Each probe builds and
-runs the cell once, as 'runner run' does, with the change enabled only
+runs the cell once, as 'gomatrix run' does, with the change enabled only
 at the source locations bisect's pattern selects; bisect narrows the
 pattern down to the locations where the change flips the outcome.
 
@@ -49,9 +49,9 @@ Modes, chosen from the partner (or named, to bisect without one):
 	                     (-gcflags=./...=-d=loopvarhash=PATTERN). Needs go1.22 or later.
 
 Examples:
-	runner explain 'loopvar go1.26.8 P=– D=– E=– L=1.22'
-	runner explain -results out randseed go1.26.8 P= D= E=
-	runner explain -godebug randseednop=0 'randseed go1.26.8 P=– D=– E=–'
+	gomatrix explain 'loopvar go1.26.8 P=– D=– E=– L=1.22'
+	gomatrix explain -results out randseed go1.26.8 P= D= E=
+	gomatrix explain -godebug randseednop=0 'randseed go1.26.8 P=– D=– E=–'
 
 Output: what it chose and why, then the locations on stdout, one a line,
 "file:line[:col]: what changed there"; bisect's steps on stderr (-v: all
@@ -67,7 +67,7 @@ Flags:
 // the probe; tests point it at a runner they built.
 var explainSelf = os.Executable
 
-// explainFlags are the flags and arguments of 'runner explain'.
+// explainFlags are the flags and arguments of 'gomatrix explain'.
 type explainFlags struct {
 	fs               *flag.FlagSet
 	file, results    string
@@ -103,7 +103,7 @@ func parseExplainFlags(e *Env, args []string) (*explainFlags, error) {
 func (f *explainFlags) check() error {
 	switch {
 	case f.cell == "":
-		return usagef("no cell\nhint: name a cell as reports show it, as in 'runner explain \"loopvar go1.26.8 P=– D=– E=– L=1.22\"'")
+		return usagef("no cell\nhint: name a cell as reports show it, as in 'gomatrix explain \"loopvar go1.26.8 P=– D=– E=– L=1.22\"'")
 	case f.godebug != "" && f.compile != "":
 		return usagef("-godebug and -compile: one change at a time")
 	case f.godebug != "" && !strings.Contains(f.godebug, "="):
@@ -136,7 +136,7 @@ type explainJob struct {
 	installed bool // bisect was installed for this job
 }
 
-// cmdExplain implements 'runner explain': see explainUsage.
+// cmdExplain implements 'gomatrix explain': see explainUsage.
 func cmdExplain(ctx context.Context, e *Env, args []string) error {
 	if len(args) > 0 && args[0] == "-probe" {
 		return explainProbe(ctx, e, args[1:])
@@ -162,7 +162,7 @@ func (e *Env) explainPair(f *explainFlags) (results.Cell, explain.Pair, error) {
 	path := filepath.Join(f.results, "results.json")
 	res, err := results.Read(path)
 	if err != nil {
-		return results.Cell{}, explain.Pair{}, usagef("%v\nhint: run the matrix first ('runner run'), or name the results' directory with -results", err)
+		return results.Cell{}, explain.Pair{}, usagef("%v\nhint: run the matrix first ('gomatrix run'), or name the results' directory with -results", err)
 	}
 	i, err := explain.FindCell(res.Cells, f.cell)
 	if err != nil {
@@ -316,11 +316,11 @@ func (e *Env) calibrate(ctx context.Context, job *explainJob) error {
 	return nil
 }
 
-// explainProbe is 'runner explain -probe SPEC', the target bisect runs:
+// explainProbe is 'gomatrix explain -probe SPEC', the target bisect runs:
 // exit status 0 when the outcome is the one with no change enabled.
 func explainProbe(ctx context.Context, e *Env, args []string) error {
 	if len(args) != 1 {
-		return usagef("-probe takes one spec file\nhint: the probe is what bisect runs; run 'runner explain CELL'")
+		return usagef("-probe takes one spec file\nhint: the probe is what bisect runs; run 'gomatrix explain CELL'")
 	}
 	s, err := explain.ReadSpec(args[0])
 	if err != nil {
@@ -463,7 +463,7 @@ func bisectError(job *explainJob, log *bisectLog, err error) error {
 	case strings.HasPrefix(msg, "target succeeds with no changes and all changes"):
 		return fmt.Errorf("%s changes nothing: with it enabled everywhere the outcome is still %s%s", p.Change.Flag(), base, noEffectHint(job))
 	case strings.HasPrefix(msg, "target fails with no changes and all changes"):
-		return fmt.Errorf("with no change enabled the probe's outcome is not %s, the base cell's: the cell is flaky, or its result is stale\nhint: run the cells again ('runner run -rerun -only case=%s'); -v shows each probe's output", base, p.Base.Case)
+		return fmt.Errorf("with no change enabled the probe's outcome is not %s, the base cell's: the cell is flaky, or its result is stale\nhint: run the cells again ('gomatrix run -rerun -only case=%s'); -v shows each probe's output", base, p.Base.Case)
 	case strings.HasPrefix(msg, "target fails inconsistently"):
 		return fmt.Errorf("bisect: a probe gave different outcomes on the same pattern: the cell is flaky, and bisection needs it steady\nhint: -v shows each probe's output")
 	case msg != "":
@@ -482,7 +482,7 @@ func noEffectHint(job *explainJob) string {
 	}
 	if p.Change.Mode == explain.GODEBUG {
 		return "\nhint: the program reads it where no call stack tells (the runtime's half of a setting), or the partner's\n" +
-			"outcome has another cause: run both cells again ('runner run -rerun') and compare"
+			"outcome has another cause: run both cells again ('gomatrix run -rerun') and compare"
 	}
 	table := explain.ReadSettings(job.spec.Toolchain.GOROOT)
 	cands := explain.ChangedBetween(table, p.Base.GoLine, p.Changed.GoLine)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // writeExplainResults writes a results.json of cells into a new
@@ -70,10 +70,10 @@ func TestExplainRefusals(t *testing.T) {
 	}
 }
 
-// 'runner help explain' prints the usage.
+// 'gomatrix help explain' prints the usage.
 func TestExplainHelp(t *testing.T) {
 	code, stdout, _ := runMain(t, context.Background(), "help", "explain")
-	if code != ExitOK || !strings.Contains(stdout, "usage: runner explain") || !strings.Contains(stdout, "-compile loopvar") {
+	if code != ExitOK || !strings.Contains(stdout, "usage: gomatrix explain") || !strings.Contains(stdout, "-compile loopvar") {
 		t.Errorf("exit %d:\n%s", code, stdout)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // TestIntegrationArticle runs the article's loop on real old toolchains

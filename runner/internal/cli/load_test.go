@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // loadMatrix is a small timing matrix on the local Go: the article's loop

@@ -13,16 +13,16 @@ import (
 	"slices"
 	"strings"
 
-	"gomatrix/runner/internal/claim"
-	"gomatrix/runner/internal/compat"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/pipeline"
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/settings"
-	"gomatrix/runner/internal/shard"
+	"github.com/gomatrix/gomatrix/runner/internal/claim"
+	"github.com/gomatrix/gomatrix/runner/internal/compat"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/pipeline"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/settings"
+	"github.com/gomatrix/gomatrix/runner/internal/shard"
 )
 
-const mergeUsage = `usage: runner merge [-o results] [-f matrix.yaml] RESULTS...
+const mergeUsage = `usage: gomatrix merge [-o results] [-f matrix.yaml] RESULTS...
 
 Merge merges the results.json of the shards of a plan (run -shard) into
 one, and renders it as run does: DIR/results.json, DIR/results.md and
@@ -47,7 +47,7 @@ Exit status: 0 merged; 1 merged, but cells are missing or duplicated;
 Flags:
 `
 
-// cmdMerge implements 'runner merge': see mergeUsage.
+// cmdMerge implements 'gomatrix merge': see mergeUsage.
 func cmdMerge(ctx context.Context, e *Env, args []string) error {
 	fls := flag.NewFlagSet("merge", flag.ContinueOnError)
 	outDir := fls.String("o", "results", "write results.json, results.md and index.html to this `dir`ectory")
@@ -59,7 +59,7 @@ func cmdMerge(ctx context.Context, e *Env, args []string) error {
 	fileSet := false
 	fls.Visit(func(f *flag.Flag) { fileSet = fileSet || f.Name == "f" })
 	if fls.NArg() == 0 {
-		return usagef("no results given\nhint: runner merge -o results shards/*/results.json")
+		return usagef("no results given\nhint: gomatrix merge -o results shards/*/results.json")
 	}
 	mg, err := readAndMerge(fls.Args())
 	if err != nil {

@@ -10,11 +10,11 @@ import (
 	"strings"
 	"time"
 
-	"gomatrix/runner/internal/pipeline"
-	"gomatrix/runner/internal/shard"
+	"github.com/gomatrix/gomatrix/runner/internal/pipeline"
+	"github.com/gomatrix/gomatrix/runner/internal/shard"
 )
 
-const planUsage = `usage: runner plan [-f matrix.yaml] [-shards N] [-from results.json] [-os label,...] [-only key=value]... [-list]
+const planUsage = `usage: gomatrix plan [-f matrix.yaml] [-shards N] [-from results.json] [-os label,...] [-only key=value]... [-list]
 
 Plan splits the matrix's cells into N shards for the jobs of a GitHub
 Actions matrix, and prints the value of strategy.matrix on one line:
@@ -22,7 +22,7 @@ Actions matrix, and prints the value of strategy.matrix on one line:
 	{"include":[{"shard":"1/8","plan":"…","name":"1/8 go1.13.15…go1.14.15, 412 cells, ~9m",
 	  "versions":"go1.13.15 go1.14.15","cache_key":"…","artifact":"results-1-of-8",…},…]}
 
-Each job then runs 'runner run -shard <shard> -plan-id <plan>' with the same
+Each job then runs 'gomatrix run -shard <shard> -plan-id <plan>' with the same
 -f, -only and -from, which re-derives the same cells from the matrix.
 
 The cells of a toolchain stay together (a shard downloads few toolchains)
@@ -44,7 +44,7 @@ downloaded, built or run.
 Flags:
 `
 
-// planFlags are the flags of 'runner plan'.
+// planFlags are the flags of 'gomatrix plan'.
 type planFlags struct {
 	pipeline.Options
 	shards  int
@@ -109,7 +109,7 @@ func targets(runners []shard.Runner) []*target {
 	return ts
 }
 
-// cmdPlan implements 'runner plan': see planUsage.
+// cmdPlan implements 'gomatrix plan': see planUsage.
 func cmdPlan(ctx context.Context, e *Env, args []string) error {
 	f, err := parsePlanFlags(e, args)
 	if err != nil {

@@ -15,10 +15,10 @@ import (
 	"sync"
 	"testing"
 
-	"gomatrix/runner/internal/compat"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/pipeline"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/compat"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/pipeline"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 
 	"golang.org/x/mod/module"
 )
@@ -305,7 +305,7 @@ func runtimeVersion(t *testing.T) string {
 	return string(out)
 }
 
-// runner compat writes a matrix for a module version's tests and checks
+// gomatrix compat writes a matrix for a module version's tests and checks
 // its arguments; the run itself is TestIntegrationCompat's.
 func TestCompatArgs(t *testing.T) {
 	for _, tt := range []struct{ args, want string }{

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // Cases at the edges: closed output, no main package, build tags, another
@@ -83,7 +83,7 @@ var runnerBinary = sync.OnceValues(func() (string, error) {
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
-	cmd := exec.Command("go", "build", "-o", bin, "gomatrix/runner")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/gomatrix/gomatrix/runner")
 	cmd.Env = append(os.Environ(), "GOFLAGS=")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build runner: %v\n%s", err, out)

@@ -8,15 +8,15 @@ import (
 	"path/filepath"
 	"strings"
 
-	"gomatrix/runner/internal/report"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/report"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
-// reportUsage is the help of 'runner report'; the formats are listed from
+// reportUsage is the help of 'gomatrix report'; the formats are listed from
 // report.Formats.
 func reportUsage() string {
 	var b strings.Builder
-	b.WriteString(`usage: runner report [-format ` + strings.ReplaceAll(report.FormatNames(), ", ", "|") + `] [-o FILE] [-max-bytes N] [results.json]
+	b.WriteString(`usage: gomatrix report [-format ` + strings.ReplaceAll(report.FormatNames(), ", ", "|") + `] [-o FILE] [-max-bytes N] [results.json]
 
 Renders a results.json (default results/results.json) in another format:
 
@@ -25,15 +25,15 @@ Renders a results.json (default results/results.json) in another format:
 		fmt.Fprintf(&b, "\t%-9s %s\n", f.Name, strings.ReplaceAll(f.Doc, "\n", "\n\t          "))
 	}
 	b.WriteString(`
-The committed results/results.md is exactly 'runner report -o results/results.md',
-and results/index.html 'runner report -o results/index.html'.
+The committed results/results.md is exactly 'gomatrix report -o results/results.md',
+and results/index.html 'gomatrix report -o results/index.html'.
 
 Flags:
 `)
 	return b.String()
 }
 
-// reportFlags are the flags of 'runner report'.
+// reportFlags are the flags of 'gomatrix report'.
 type reportFlags struct {
 	format, out, path string
 	maxBytes          int
@@ -51,7 +51,7 @@ func parseReportFlags(e *Env, args []string) (*reportFlags, error) {
 	}
 	switch {
 	case fs.NArg() > 1:
-		return nil, usagef("want at most one results.json, got %d arguments\nhint: flags go before the file: runner report -format html results.json", fs.NArg())
+		return nil, usagef("want at most one results.json, got %d arguments\nhint: flags go before the file: gomatrix report -format html results.json", fs.NArg())
 	case fs.NArg() == 1:
 		f.path = fs.Arg(0)
 	}
@@ -78,7 +78,7 @@ func (f *reportFlags) resolveFormat() error {
 	return nil
 }
 
-// cmdReport implements 'runner report'.
+// cmdReport implements 'gomatrix report'.
 func cmdReport(ctx context.Context, e *Env, args []string) error {
 	f, err := parseReportFlags(e, args)
 	if err != nil {
@@ -91,7 +91,7 @@ func cmdReport(ctx context.Context, e *Env, args []string) error {
 	var data []byte
 	if f.maxBytes > 0 {
 		var buf bytes.Buffer
-		err = report.MarkdownLimited(&buf, r, f.maxBytes, "the HTML report (runner report -format html) and "+filepath.ToSlash(f.path))
+		err = report.MarkdownLimited(&buf, r, f.maxBytes, "the HTML report (gomatrix report -format html) and "+filepath.ToSlash(f.path))
 		data = buf.Bytes()
 	} else {
 		data, err = report.Render(f.format, r)

@@ -10,15 +10,15 @@ import (
 	"runtime"
 	"strings"
 
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/pipeline"
-	"gomatrix/runner/internal/progress"
-	"gomatrix/runner/internal/report"
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/pipeline"
+	"github.com/gomatrix/gomatrix/runner/internal/progress"
+	"github.com/gomatrix/gomatrix/runner/internal/report"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
-const runUsage = `usage: runner [run] [-f matrix.yaml] [-o results] [-p N] [-list] [-only key=value]...
+const runUsage = `usage: gomatrix [run] [-f matrix.yaml] [-o results] [-p N] [-list] [-only key=value]...
 
 Reads the matrix file, resolves its toolchains (fetching those not yet
 cached), builds each case once per toolchain × GOEXPERIMENT, runs every
@@ -47,7 +47,7 @@ func addCellFlags(fs *flag.FlagSet, o *pipeline.Options, onlyUsage string) {
 	fs.Var(filterFlag{&o.Only}, "only", onlyUsage)
 }
 
-// runFlags are the flags of 'runner run'.
+// runFlags are the flags of 'gomatrix run'.
 type runFlags struct {
 	pipeline.Options
 	out         string
@@ -65,9 +65,9 @@ func parseRunFlags(e *Env, args []string) (*runFlags, error) {
 	fs.IntVar(&f.par, "p", runtime.NumCPU(), "cores cells may use at once; a cell with GOMAXPROCS=n takes min(n, p)")
 	fs.BoolVar(&f.list, "list", false, "print the cells without building or running anything")
 	fs.BoolVar(&f.quiet, "q", false, "print only the summary, not a line per cell")
-	fs.StringVar(&f.Shard, "shard", "", "run only shard `i/N` of the plan 'runner plan' printed (with the same -f, -only and -from)")
+	fs.StringVar(&f.Shard, "shard", "", "run only shard `i/N` of the plan 'gomatrix plan' printed (with the same -f, -only and -from)")
 	fs.StringVar(&f.PlanID, "plan-id", "", "with -shard: refuse to run unless the plan derived here has this `id` (the job's \"plan\")")
-	fs.StringVar(&f.From, "from", "", "with -shard: the previous `results.json` the plan was priced from (runner plan -from)")
+	fs.StringVar(&f.From, "from", "", "with -shard: the previous `results.json` the plan was priced from (gomatrix plan -from)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON event per line on stdout as the run goes (see go doc ./runner/internal/progress)")
 	fs.BoolVar(&f.offline, "offline", false, "download nothing: use installed or cached toolchains and the module cache only (as GOPROXY=off GOMATRIX_OFFLINE=1)")
 	fs.BoolVar(&f.rerun, "rerun", false, "run every cell again, even those whose inputs have not changed since a cached result")
@@ -84,7 +84,7 @@ func parseRunFlags(e *Env, args []string) (*runFlags, error) {
 	return f, nil
 }
 
-// cmdRun implements 'runner run': prepare the run, execute it, write
+// cmdRun implements 'gomatrix run': prepare the run, execute it, write
 // and summarise its results.
 func cmdRun(ctx context.Context, e *Env, args []string) error {
 	f, err := parseRunFlags(e, args)
@@ -150,7 +150,7 @@ func printProblems(w io.Writer, problems []string) {
 // leaves them, and the result cache lets the next run resume.
 func checkpoint(stderr io.Writer, dir string, res *results.Results) {
 	if err := pipeline.Write(dir, res); err != nil {
-		fmt.Fprintf(stderr, "runner run: %v\n", err)
+		fmt.Fprintf(stderr, "gomatrix run: %v\n", err)
 	}
 }
 

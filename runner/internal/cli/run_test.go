@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // testCache is the cache shared by the tests of this package: the first
@@ -205,14 +205,14 @@ func TestRunUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-only", "cases=x"}, `runner run: invalid value "cases=x" for flag -only`},
-		{[]string{"-p", "0"}, "runner run: -p 0: want at least 1"},
-		{[]string{"-q", "extra-arg"}, `runner run: unexpected argument "extra-arg"`},
-		{[]string{"run", "-q", "extra-arg"}, `runner run: unexpected argument "extra-arg"`},
-		{[]string{"nosuchcommand"}, `runner: unknown command "nosuchcommand"`},
-		{[]string{"-f", "testdata/matrix.yaml", "-only", "case=nosuch"}, "runner run: no cell matches the -only filters"},
-		{[]string{"-f", "testdata/matrix.yaml", "-from", "x.json"}, "runner run: -from and -plan-id go with -shard"},
-		{[]string{"-f", "testdata/matrix.yaml", "-shard", "3/2"}, "runner run: -shard: "},
+		{[]string{"-only", "cases=x"}, `gomatrix run: invalid value "cases=x" for flag -only`},
+		{[]string{"-p", "0"}, "gomatrix run: -p 0: want at least 1"},
+		{[]string{"-q", "extra-arg"}, `gomatrix run: unexpected argument "extra-arg"`},
+		{[]string{"run", "-q", "extra-arg"}, `gomatrix run: unexpected argument "extra-arg"`},
+		{[]string{"nosuchcommand"}, `gomatrix: unknown command "nosuchcommand"`},
+		{[]string{"-f", "testdata/matrix.yaml", "-only", "case=nosuch"}, "gomatrix run: no cell matches the -only filters"},
+		{[]string{"-f", "testdata/matrix.yaml", "-from", "x.json"}, "gomatrix run: -from and -plan-id go with -shard"},
+		{[]string{"-f", "testdata/matrix.yaml", "-shard", "3/2"}, "gomatrix run: -shard: "},
 	} {
 		code, _, stderr := runMain(t, context.Background(), tt.args...)
 		if code != ExitUsage || !strings.HasPrefix(stderr, tt.want) || strings.Contains(stderr, "panic") {
@@ -255,7 +255,7 @@ func TestHelp(t *testing.T) {
 	}
 	for _, args := range [][]string{{"-nosuchflag"}, {"run", "-nosuchflag"}, {"report", "-x"}, {"toolchains"}, {"plan", "-shards"}} {
 		code, stdout, stderr := runMain(t, context.Background(), args...)
-		if code != ExitUsage || stdout != "" || !strings.Contains(stderr, "usage: runner") || !strings.HasPrefix(stderr, "runner ") {
+		if code != ExitUsage || stdout != "" || !strings.Contains(stderr, "usage: gomatrix") || !strings.HasPrefix(stderr, "gomatrix ") {
 			t.Errorf("%q: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, stdout, stderr)
 		}
 	}
@@ -376,4 +376,27 @@ func lineDiff(a, b string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// Help and hints name the command as the user invoked it.
+func TestProgName(t *testing.T) {
+	for _, tt := range []struct{ arg0, want string }{
+		{"/home/u/go/bin/gomatrix", "gomatrix"},
+		{"gomatrix", "gomatrix"},
+		{"/tmp/go-build123/b001/exe/runner", "go run ./runner"},
+		{"./runner", "runner"},
+		{`C:\Users\u\go\bin\gomatrix.exe`, "gomatrix"},
+	} {
+		if got := progName(tt.arg0); got != tt.want {
+			t.Errorf("progName(%q) = %q, want %q", tt.arg0, got, tt.want)
+		}
+	}
+	var out, errb strings.Builder
+	e := &Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Prog: "go run ./runner"}
+	if code := e.Main(context.Background(), []string{"plan", "-shards"}); code != ExitUsage {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.HasPrefix(errb.String(), "go run ./runner plan: ") || !strings.Contains(errb.String(), "hint: 'go run ./runner help plan'") {
+		t.Errorf("stderr:\n%s", errb.String())
+	}
 }

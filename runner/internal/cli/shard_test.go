@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/pipeline"
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/shard"
+	"github.com/gomatrix/gomatrix/runner/internal/pipeline"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/shard"
 )
 
 // shardCases are the deterministic cases of testdata/cases: each gives

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
-const versionsUsage = `usage: runner versions [-json] [selector...]
+const versionsUsage = `usage: gomatrix versions [-json] [selector...]
 
 Versions prints what each version selector resolves to, and whether that
 toolchain is installed (and where) or would be fetched. Nothing is
@@ -34,7 +34,7 @@ Pre-releases are picked only when named exactly.
 Flags:
 `
 
-// cmdVersions implements `runner versions`.
+// cmdVersions implements `gomatrix versions`.
 func cmdVersions(ctx context.Context, e *Env, args []string) error {
 	fs := flag.NewFlagSet("versions", flag.ContinueOnError)
 	jsonOut := fs.Bool("json", false, "print the resolved toolchains as a JSON array")
@@ -79,7 +79,7 @@ func printVersions(w io.Writer, tcs []toolchain.Toolchain) {
 	tw.Flush()
 }
 
-const toolchainsUsage = `usage: runner toolchains <list|fetch|prune> [flags] [args]
+const toolchainsUsage = `usage: gomatrix toolchains <list|fetch|prune> [flags] [args]
 
 Toolchains manages the toolchains the runner caches under
 $GOMATRIX_CACHE/toolchains (and reads those golang.org/dl installed in
@@ -92,7 +92,7 @@ $GOMATRIX_CACHE/toolchains (and reads those golang.org/dl installed in
 
 Prune also removes each toolchain's build cache ($GOMATRIX_CACHE/gocache/
 <version>) and whatever interrupted downloads left. Run
-'runner toolchains <command> -h' for a command's flags; 'runner versions
+'gomatrix toolchains <command> -h' for a command's flags; 'gomatrix versions
 -h' describes selectors.
 
 Environment: GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE as for the go command;
@@ -100,10 +100,10 @@ GOMATRIX_SOURCES (default installed,proxy,dl), GOMATRIX_DL_BASE,
 GOMATRIX_OFFLINE=1 (installed toolchains and the cached list only).
 `
 
-// cmdToolchains implements `runner toolchains list|fetch|prune`.
+// cmdToolchains implements `gomatrix toolchains list|fetch|prune`.
 func cmdToolchains(ctx context.Context, e *Env, args []string) error {
 	if len(args) == 0 {
-		return usagef("no command\n%shint: 'runner help toolchains' describes them", usageLine(toolchainsUsage))
+		return usagef("no command\n%shint: 'gomatrix help toolchains' describes them", usageLine(toolchainsUsage))
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
@@ -123,7 +123,7 @@ func toolchainsList(e *Env, args []string) error {
 	fs := flag.NewFlagSet("toolchains list", flag.ContinueOnError)
 	jsonOut := fs.Bool("json", false, "print the toolchains as a JSON array")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "usage: runner toolchains list [-json]\n\n"+
+		fmt.Fprint(fs.Output(), "usage: gomatrix toolchains list [-json]\n\n"+
 			"List prints the toolchains installed in the cache and in ~/sdk, with\n"+
 			"the size of each and of its build cache.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -170,8 +170,8 @@ func toolchainsFetch(ctx context.Context, e *Env, args []string) error {
 	fs := flag.NewFlagSet("toolchains fetch", flag.ContinueOnError)
 	parallel := fs.Int("parallel", 2, "fetch at most `N` toolchains at once")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "usage: runner toolchains fetch [-parallel N] selector...\n\n"+
-			"Fetch resolves the selectors (see 'runner versions -h') and installs\n"+
+		fmt.Fprint(fs.Output(), "usage: gomatrix toolchains fetch [-parallel N] selector...\n\n"+
+			"Fetch resolves the selectors (see 'gomatrix versions -h') and installs\n"+
 			"every toolchain not installed yet, verified, into the cache. It prints\n"+
 			"one line per toolchain; exit status 1 if any could not be had.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -180,7 +180,7 @@ func toolchainsFetch(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return usagef("no selectors\nhint: name versions, as in 'runner toolchains fetch 1.13 stable'")
+		return usagef("no selectors\nhint: name versions, as in 'gomatrix toolchains fetch 1.13 stable'")
 	}
 	if *parallel < 1 {
 		return usagef("-parallel must be at least 1")
@@ -214,8 +214,8 @@ func toolchainsPrune(ctx context.Context, e *Env, args []string) error {
 	all := fs.Bool("all", false, "remove every cached toolchain")
 	dry := fs.Bool("n", false, "print what would be removed, and remove nothing")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "usage: runner toolchains prune [-n] -keep selector...\n"+
-			"       runner toolchains prune [-n] -all\n\n"+
+		fmt.Fprint(fs.Output(), "usage: gomatrix toolchains prune [-n] -keep selector...\n"+
+			"       gomatrix toolchains prune [-n] -all\n\n"+
 			"Prune removes cached toolchains and their build caches, and the\n"+
 			"leftovers of interrupted downloads. Toolchains in ~/sdk are never\n"+
 			"removed. A -keep selector that cannot be resolved removes nothing.\n\nFlags:\n")
@@ -226,9 +226,9 @@ func toolchainsPrune(ctx context.Context, e *Env, args []string) error {
 	}
 	switch {
 	case *keep == *all:
-		return usagef("name either -keep selector... or -all\nhint: 'runner toolchains prune -keep stable' keeps only the newest release")
+		return usagef("name either -keep selector... or -all\nhint: 'gomatrix toolchains prune -keep stable' keeps only the newest release")
 	case *keep && fs.NArg() == 0:
-		return usagef("-keep needs selectors\nhint: 'runner toolchains prune -keep stable 1.13'; -all removes everything")
+		return usagef("-keep needs selectors\nhint: 'gomatrix toolchains prune -keep stable 1.13'; -all removes everything")
 	case *all && fs.NArg() > 0:
 		return usagef("-all takes no selectors (got %q)", fs.Arg(0))
 	}

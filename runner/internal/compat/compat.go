@@ -7,7 +7,7 @@
 //
 // The observation is only as fine as the matrix: "observed go1.18.10" in
 // a matrix of every minor means go1.17 failed; in a sparser one, any
-// version between the two tried may be the real minimum (runner bisect
+// version between the two tried may be the real minimum (gomatrix bisect
 // finds it).
 package compat
 
@@ -15,8 +15,8 @@ import (
 	"sort"
 	"strings"
 
-	"gomatrix/runner/internal/gover"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // Verdicts of a Minimum.

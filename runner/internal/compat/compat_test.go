@@ -4,7 +4,7 @@ import (
 	"reflect"
 	"testing"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 func cell(name, v, outcome, line, reason string) results.Cell {

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/deps"
-	"gomatrix/runner/internal/deps/depstest"
+	"github.com/gomatrix/gomatrix/runner/internal/deps"
+	"github.com/gomatrix/gomatrix/runner/internal/deps/depstest"
 )
 
 // scratch writes a module directory with a go.mod requiring nothing, as

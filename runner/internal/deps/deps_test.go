@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/deps"
-	"gomatrix/runner/internal/deps/depstest"
+	"github.com/gomatrix/gomatrix/runner/internal/deps"
+	"github.com/gomatrix/gomatrix/runner/internal/deps/depstest"
 )
 
 // serve starts a Server with the modules the tests use.

@@ -8,7 +8,7 @@ import (
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 
-	"gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
 )
 
 // parseGoMod parses a main module's go.mod file, replacements included.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // CanonicalID returns a cell ID in one spelling, so IDs copied from a

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
 )
 
 // Toolchains before these cannot take part: GODEBUG=name=value#PATTERN is

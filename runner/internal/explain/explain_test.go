@@ -10,9 +10,9 @@ import (
 
 	"golang.org/x/mod/modfile"
 
-	"gomatrix/runner/internal/build"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/build"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 func cell(name, godebug, lineAxis, line, outcome string) results.Cell {

@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // BisectVersion is the version of golang.org/x/tools whose cmd/bisect

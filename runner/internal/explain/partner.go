@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"gomatrix/runner/internal/gover"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // A Mode is how bisect enables a change at single source locations.

@@ -13,12 +13,12 @@ import (
 
 	"golang.org/x/mod/modfile"
 
-	"gomatrix/runner/internal/build"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/run"
-	"gomatrix/runner/internal/scheduler"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/build"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/run"
+	"github.com/gomatrix/gomatrix/runner/internal/scheduler"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // probeOutputLimit bounds what a probe keeps of each output stream of
@@ -27,7 +27,7 @@ const probeOutputLimit = 4 << 20
 
 // A Spec is what every probe builds and runs: the base cell, the mode of
 // the change bisect varies, and the outcome with no change enabled.
-// explain writes it as JSON for 'runner explain -probe FILE'.
+// explain writes it as JSON for 'gomatrix explain -probe FILE'.
 type Spec struct {
 	CaseDir      string              `json:"case_dir"`
 	Toolchain    toolchain.Toolchain `json:"toolchain"`

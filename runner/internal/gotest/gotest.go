@@ -19,7 +19,7 @@ import (
 	"strings"
 	"sync"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // Bounds of what is kept of a test's output.

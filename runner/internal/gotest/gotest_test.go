@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // parse feeds text to a new Parser line by line.

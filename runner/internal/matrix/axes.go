@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strconv"
 
-	"gomatrix/runner/internal/gover"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // axes are the setting values a case's cells take, and the toolchains

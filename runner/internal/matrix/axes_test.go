@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // expandIDs parses a matrix with cases (name → case.yaml), expands it over

@@ -19,7 +19,7 @@ import (
 
 	"golang.org/x/mod/module"
 
-	"gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
 
 	"gopkg.in/yaml.v3"
 )

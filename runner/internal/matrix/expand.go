@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"gomatrix/runner/internal/gover"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // MaxCells bounds a matrix's size: past it, expansion is refused before

@@ -16,7 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
 )
 
 // Defaults for keys a matrix leaves out.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 func TestParseDefaults(t *testing.T) {

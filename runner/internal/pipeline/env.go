@@ -6,11 +6,11 @@ import (
 	"os"
 	"path/filepath"
 
-	"gomatrix/runner/internal/build"
-	"gomatrix/runner/internal/deps"
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/scheduler"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/build"
+	"github.com/gomatrix/gomatrix/runner/internal/deps"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/scheduler"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // Version is the runner's version, recorded in every results.json.

@@ -8,14 +8,14 @@ import (
 	"sync"
 	"time"
 
-	"gomatrix/runner/internal/build"
-	"gomatrix/runner/internal/claim"
-	"gomatrix/runner/internal/compat"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/progress"
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/settings"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/build"
+	"github.com/gomatrix/gomatrix/runner/internal/claim"
+	"github.com/gomatrix/gomatrix/runner/internal/compat"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/progress"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/settings"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // ExecOptions say how to execute a prepared run.

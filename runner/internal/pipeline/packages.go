@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"gomatrix/runner/internal/build"
-	"gomatrix/runner/internal/deps"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/build"
+	"github.com/gomatrix/gomatrix/runner/internal/deps"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // expandPackages replaces each case with a package pattern (packages:

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/shard"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/shard"
 )
 
 // writeMatrix writes a matrix of three cases under the local Go and
@@ -70,7 +70,7 @@ func keys(cells []*matrix.Cell) []string {
 	return out
 }
 
-// 'runner plan' and every 'runner run -shard i/N' derive the same cells
+// 'gomatrix plan' and every 'gomatrix run -shard i/N' derive the same cells
 // from the same inputs: each shard job runs exactly the cells the plan
 // gave it, and the shards together are the whole matrix, in order.
 func TestShardsDeriveThePlannedCells(t *testing.T) {

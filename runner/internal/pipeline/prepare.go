@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 	"runtime"
 
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/shard"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/shard"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // Options say which cells of which matrix a command is about.

@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 	"slices"
 
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/report"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/report"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // MatrixInfo records the matrix m, its cases and the -only filter f as

@@ -3,12 +3,12 @@ package pipeline
 import (
 	"fmt"
 
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/shard"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/shard"
 )
 
 // PlanShards plans r's cells into n shards, pricing them by the previous
-// results in from, if named: what 'runner plan' prints and what each
+// results in from, if named: what 'gomatrix plan' prints and what each
 // 'run -shard' re-derives.
 func (r *Run) PlanShards(n int, from string) (*shard.Plan, error) {
 	opt := shard.Options{Shards: n}
@@ -23,7 +23,7 @@ func (r *Run) PlanShards(n int, from string) (*shard.Plan, error) {
 	return p, inputErr(err)
 }
 
-// selectShard re-derives the plan of r's cells as 'runner plan' made it
+// selectShard re-derives the plan of r's cells as 'gomatrix plan' made it
 // and keeps the cells of shard spec ("i/N"). When planID is set, the plan
 // must have that ID. Its errors are InputErrors: nothing should run.
 func (r *Run) selectShard(spec, from, planID string) error {

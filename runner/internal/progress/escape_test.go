@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/report/reporttest"
+	"github.com/gomatrix/gomatrix/runner/internal/report/reporttest"
 )
 
 // ownCommands are the workflow commands the github reporter writes: its

@@ -3,7 +3,7 @@ package progress
 import (
 	"bytes"
 	"fmt"
-	"gomatrix/runner/internal/golden"
+	"github.com/gomatrix/gomatrix/runner/internal/golden"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/build"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/report/reporttest"
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/build"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/report/reporttest"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // fakeClock starts at a fixed instant and moves a second per reading, so

@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/report/reporttest"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/report/reporttest"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // The browser test opens the HTML report in headless Chromium and checks

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // csvColumns are the CSV header: the axes first, then every field a cell

@@ -6,7 +6,7 @@ import (
 	"io"
 	"testing"
 
-	"gomatrix/runner/internal/golden"
+	"github.com/gomatrix/gomatrix/runner/internal/golden"
 )
 
 func TestCSVGolden(t *testing.T) {

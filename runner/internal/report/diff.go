@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strings"
 
-	"gomatrix/runner/internal/gover"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // A Delta is what changed between two runs' results: cells whose outcome

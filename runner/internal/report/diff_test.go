@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"testing"
 
-	"gomatrix/runner/internal/golden"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/golden"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 func TestDiffGolden(t *testing.T) {

@@ -1,7 +1,7 @@
 package report
 
 import (
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // A TestChange is a test whose outcome changed in a cell of a test case

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/report/reporttest"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/report/reporttest"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 func TestPlainText(t *testing.T) {

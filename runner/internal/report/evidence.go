@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // Roles a cell plays in a claim's evidence, after the lists of

@@ -7,14 +7,14 @@ import (
 	"path/filepath"
 	"strings"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // A Format is a rendering of results: adding one is adding an entry to
 // Formats.
 type Format struct {
 	Name    string
-	Ext     string   // the file extension that implies it ("runner report -o x.csv")
+	Ext     string   // the file extension that implies it ("gomatrix report -o x.csv")
 	Aliases []string // other names -format accepts
 	Doc     string   // what it is, for help texts
 	Render  func(w io.Writer, r *results.Results) error

@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // The page's template, style and script, embedded so the report is one

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/golden"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/golden"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // readFixture reads testdata/results.json, the hand-made results every

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // htmlMaxTests bounds the rows of tests in a test case's grid on the

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // JUnit XML, as CI systems read it (the Ant/Jenkins dialect that

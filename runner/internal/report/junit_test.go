@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/golden"
+	"github.com/gomatrix/gomatrix/runner/internal/golden"
 )
 
 func TestJUnitGolden(t *testing.T) {

@@ -3,7 +3,7 @@ package report
 import (
 	"strings"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // junitTestCases are the testcases of a cell of a test case: one per

@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // symbols mark outcomes in tables; the legend spells them out.

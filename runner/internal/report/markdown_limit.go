@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // StepSummaryLimit is the most GitHub Actions accepts in one step's

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/golden"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/golden"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // Under the limit the Markdown is exactly what Markdown writes.

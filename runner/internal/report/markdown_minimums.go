@@ -1,6 +1,6 @@
 package report
 
-import "gomatrix/runner/internal/results"
+import "github.com/gomatrix/gomatrix/runner/internal/results"
 
 // mdMinimums writes, for each case with a go.mod of its own, its declared
 // minimum Go beside the observed one (package compat).

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 func TestMarkdownMinimums(t *testing.T) {

@@ -3,7 +3,7 @@ package report
 import (
 	"strings"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // Bounds of a test case's section in Markdown, which must fit a step

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"gomatrix/runner/internal/golden"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/golden"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 func TestMarkdownGolden(t *testing.T) {

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/golden"
-	"gomatrix/runner/internal/report/reporttest"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/golden"
+	"github.com/gomatrix/gomatrix/runner/internal/report/reporttest"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // A test case renders its tests: the grid of those that differ between

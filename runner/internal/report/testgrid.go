@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // testOutcomes are the outcomes of a test in the order reports list

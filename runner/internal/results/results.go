@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // SchemaVersion is the version of the results.json format.
@@ -46,13 +46,13 @@ type Results struct {
 	// MatrixHash identifies the resolved matrix: every cell with what
 	// decides its result (see shard.Hash); SourceHash the matrix as
 	// written, before its versions were resolved on this platform (see
-	// shard.SourceHash). runner merge refuses results whose SourceHash
+	// shard.SourceHash). gomatrix merge refuses results whose SourceHash
 	// differs, or whose MatrixHash differs on one platform.
 	MatrixHash string `json:"matrix_hash,omitempty"`
 	SourceHash string `json:"source_hash,omitempty"`
 	// Shard is set when the run was one shard of a plan (run -shard).
 	Shard *Shard `json:"shard,omitempty"`
-	// Hosts lists, in results merged from several hosts (runner merge),
+	// Hosts lists, in results merged from several hosts (gomatrix merge),
 	// each of them; Cell.OS says which one a cell ran on.
 	Hosts      []Host                `json:"hosts,omitempty"`
 	Toolchains []toolchain.Toolchain `json:"toolchains"`
@@ -128,7 +128,7 @@ type Claim struct {
 	Observed string   `json:"observed,omitempty"`
 }
 
-// A Shard says which shard of a plan ('runner plan') a run was.
+// A Shard says which shard of a plan ('gomatrix plan') a run was.
 type Shard struct {
 	Index int    `json:"index"` // 1-based
 	Count int    `json:"count"`
@@ -202,7 +202,7 @@ type Cell struct {
 	// that cannot read it as written ("toolchain line removed").
 	GoModAdapted string `json:"go_mod_adapted,omitempty"`
 	// OS is the host the cell ran on, "linux/amd64", in results merged
-	// from several hosts (runner merge); empty otherwise.
+	// from several hosts (gomatrix merge); empty otherwise.
 	OS string `json:"os,omitempty"`
 
 	Outcome string `json:"outcome"`

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // BenchmarkCompleteOverhead measures what Cell adds to a completing run:

@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"time"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // facts are what a run came to, as far as the outcome depends on it.

@@ -7,7 +7,7 @@ import (
 	"syscall"
 	"time"
 
-	"gomatrix/runner/internal/run/supervisor"
+	"github.com/gomatrix/gomatrix/runner/internal/run/supervisor"
 )
 
 // maxrssUnit: Linux reports ru_maxrss in KiB.

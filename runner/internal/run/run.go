@@ -9,7 +9,7 @@ import (
 	"regexp"
 	"time"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // Defaults for the zero values of a Spec.

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 func init() {

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // waitGone fails t unless pid is gone (or a zombie) within a few seconds.

@@ -8,7 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // readSize is the size of one read from a pipe. A pipe holds 64 KiB on

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"gomatrix/runner/internal/run/supervisor"
+	"github.com/gomatrix/gomatrix/runner/internal/run/supervisor"
 )
 
 // On unix a cell's binary is started by a supervisor: this very program,

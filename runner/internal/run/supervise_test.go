@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/run/supervisor"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/run/supervisor"
 )
 
 func init() {

@@ -16,7 +16,7 @@
 // A run never starts while a build is running, and a build never starts
 // while a run is running: builds run next to builds and runs next to
 // runs, but no run is ever timed next to a build. Since builds go first,
-// `runner run` has a build phase, every core building, then a run phase.
+// `gomatrix run` has a build phase, every core building, then a run phase.
 //
 // What a cell measures — complete_ms, and whether it hangs at all — is
 // only true of a quiet machine, and one run decides a cell's complete_ms,

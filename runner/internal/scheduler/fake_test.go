@@ -8,11 +8,11 @@ import (
 	"sync"
 	"time"
 
-	"gomatrix/runner/internal/build"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/run"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/build"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/run"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // A fake is the Builder and the RunCell of a Scheduler under test: it

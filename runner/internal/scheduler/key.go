@@ -8,10 +8,10 @@ import (
 	"sort"
 	"strconv"
 
-	"gomatrix/runner/internal/build"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/build"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // stdKey says which builds share a compiled std.

@@ -8,9 +8,9 @@ import (
 
 	"golang.org/x/mod/module"
 
-	"gomatrix/runner/internal/build"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/build"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // reproduce is a shell command that builds and runs the cell by hand:

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"gomatrix/runner/internal/build"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/run"
-	"gomatrix/runner/internal/settings"
+	"github.com/gomatrix/gomatrix/runner/internal/build"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/run"
+	"github.com/gomatrix/gomatrix/runner/internal/settings"
 )
 
 // base fills the fields every result of c has.

@@ -4,11 +4,11 @@ import (
 	"context"
 	"sync"
 
-	"gomatrix/runner/internal/build"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/run"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/build"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/run"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // A Scheduler builds and runs cells.

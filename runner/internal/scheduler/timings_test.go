@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/run"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/run"
 )
 
 func completeRun(ms float64, stdout string) run.Result {

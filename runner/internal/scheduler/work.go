@@ -10,12 +10,12 @@ import (
 	"sync"
 	"time"
 
-	"gomatrix/runner/internal/build"
-	"gomatrix/runner/internal/gotest"
-	"gomatrix/runner/internal/gover"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/run"
+	"github.com/gomatrix/gomatrix/runner/internal/build"
+	"github.com/gomatrix/gomatrix/runner/internal/gotest"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/run"
 )
 
 // work is the state of one call of Run: the dispatcher it queues jobs

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // CheckInert holds the cells to the promise an inert mark makes — the

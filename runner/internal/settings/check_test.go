@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 const (

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // TestIntegrationRealToolchains scans the sources of real go1.13, go1.17,

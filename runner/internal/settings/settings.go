@@ -13,7 +13,7 @@ import (
 	"sort"
 	"strings"
 
-	"gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
 )
 
 // firstBuildTimeExperiments is the first release whose go command reads

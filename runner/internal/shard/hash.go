@@ -10,14 +10,14 @@ import (
 	"path/filepath"
 	"slices"
 
-	"gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
 )
 
 // Hash returns the hash of a resolved matrix: every cell, in matrix order,
 // with everything that decides its result — case files and settings,
 // resolved Go version, GOMAXPROCS, GODEBUG, GOEXPERIMENT, env, timeouts,
 // repeats — and the matrix's goexperiment_rebuild. Runs and shards of one
-// matrix share it; runner merge refuses to mix results that do not.
+// matrix share it; gomatrix merge refuses to mix results that do not.
 //
 // It leaves out what differs between machines running the same matrix:
 // where toolchains and the matrix file are installed, and line endings in

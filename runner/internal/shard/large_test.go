@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // A full matrix of ~10 000 cells — every minor from go1.13 to go1.26 ×

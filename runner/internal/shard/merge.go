@@ -10,7 +10,7 @@ import (
 	"os"
 	"slices"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // Info is what a shard's results.json records under "shard": which shard

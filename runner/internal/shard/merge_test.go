@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // Merging every shard of a plan, given in any order, gives what a run of

@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"time"
 
-	"gomatrix/runner/internal/gover"
-	"gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
 )
 
 // Options are the inputs of a plan besides the cells. A shard job must
@@ -126,7 +126,7 @@ func New(m *matrix.Matrix, cells []*matrix.Cell, opt Options) (*Plan, error) {
 // Shard returns the shard s names, checking that s is of this plan.
 func (p *Plan) Shard(s Spec) (*Shard, error) {
 	if s.Count != len(p.Shards) {
-		return nil, fmt.Errorf("shard %s: this matrix plans into %d shards, not %d\nhint: pass the shard value runner plan printed, and the same -from and -only flags", s, len(p.Shards), s.Count)
+		return nil, fmt.Errorf("shard %s: this matrix plans into %d shards, not %d\nhint: pass the shard value gomatrix plan printed, and the same -from and -only flags", s, len(p.Shards), s.Count)
 	}
 	return p.Shards[s.Index-1], nil
 }

@@ -2,8 +2,8 @@
 // machines — the jobs of a GitHub Actions matrix — and merges the shards'
 // results back into one.
 //
-// Planning is pure and deterministic: the plan job ('runner plan') and
-// every shard job ('runner run -shard i/N') expand the same matrix and
+// Planning is pure and deterministic: the plan job ('gomatrix plan') and
+// every shard job ('gomatrix run -shard i/N') expand the same matrix and
 // call New with the same inputs, so each shard job re-derives exactly the
 // cells the plan gave it, without the plan having to travel. A plan's ID
 // (a hash of the assignment) lets a shard job check that it did.
@@ -26,8 +26,8 @@ import (
 	"strconv"
 	"strings"
 
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // MaxJobs is the most jobs a GitHub Actions matrix may have.
@@ -43,7 +43,7 @@ func ParseSpec(s string) (Spec, error) {
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil {
-		return Spec{}, fmt.Errorf("shard %q: want i/N, such as 2/8\nhint: runner plan prints each job's value", s)
+		return Spec{}, fmt.Errorf("shard %q: want i/N, such as 2/8\nhint: gomatrix plan prints each job's value", s)
 	}
 	if n < 1 || n > MaxJobs || i < 1 || i > n {
 		return Spec{}, fmt.Errorf("shard %q: want 1 ≤ i ≤ N ≤ %d", s, MaxJobs)

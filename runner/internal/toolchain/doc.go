@@ -3,8 +3,8 @@
 //
 // # Version selectors
 //
-// Each entry of a matrix's versions, and each argument of `runner versions`
-// and `runner toolchains fetch`, is a selector:
+// Each entry of a matrix's versions, and each argument of `gomatrix versions`
+// and `gomatrix toolchains fetch`, is a selector:
 //
 //	1.13.15, go1.13.15    exactly that release
 //	1.26rc1, go1.18beta1  a pre-release (picked only when named like this)
@@ -80,7 +80,7 @@
 //	sumdb/                       the checksum database's latest signed tree, tiles, lookups
 //	releases-linux-amd64.json    the list of releases, fetched again after an hour
 //
-// `runner toolchains prune` removes cached toolchains with their build
+// `gomatrix toolchains prune` removes cached toolchains with their build
 // caches; toolchains in $HOME/sdk are never removed.
 //
 // # Crashes and concurrent runners

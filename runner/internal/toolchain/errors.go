@@ -117,19 +117,19 @@ func hintFor(err error, source, v string) string {
 	var ce *checksumError
 	switch {
 	case errors.Is(err, errOffline):
-		return "unset GOMATRIX_OFFLINE, or fetch it while online: 'runner toolchains fetch " + strings.TrimPrefix(v, "go") + "'"
+		return "unset GOMATRIX_OFFLINE, or fetch it while online: 'gomatrix toolchains fetch " + strings.TrimPrefix(v, "go") + "'"
 	case errors.As(err, &ce):
 		if source == "dl" {
 			return "SECURITY: the archive differs from its published .sha256; retry, and if it persists distrust the server at GOMATRIX_DL_BASE"
 		}
 		return "SECURITY: the proxy served a file the checksum database does not know; do not use this GOPROXY, and report it"
 	case isDiskFull(err):
-		return "free disk space, or set GOMATRIX_CACHE to a larger disk; 'runner toolchains prune -all' removes cached toolchains"
+		return "free disk space, or set GOMATRIX_CACHE to a larger disk; 'gomatrix toolchains prune -all' removes cached toolchains"
 	case isNotFound(err):
 		if source == "dl" {
 			return "the server has no such archive for this platform; check the version, or GOMATRIX_DL_BASE"
 		}
-		return "the proxy does not serve " + v + " for this platform (it holds only some patch releases); 'runner versions all' lists what it has"
+		return "the proxy does not serve " + v + " for this platform (it holds only some patch releases); 'gomatrix versions all' lists what it has"
 	case isNetwork(err):
 		if source == "dl" {
 			return "check the network or GOMATRIX_DL_BASE; drop dl from GOMATRIX_SOURCES where dl.google.com is unreachable"

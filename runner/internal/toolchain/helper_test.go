@@ -7,8 +7,8 @@ import (
 	"os/exec"
 	"testing"
 
-	"gomatrix/runner/internal/toolchain"
-	"gomatrix/runner/internal/toolchain/toolchaintest"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain/toolchaintest"
 )
 
 // helperCommand returns a command that runs this test binary as another

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
 )
 
 // completeMarker is the file written last into a toolchain the runner

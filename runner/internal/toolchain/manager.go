@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
 )
 
 // A Manager resolves `versions` selectors to toolchains and installs the

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"gomatrix/runner/internal/toolchain"
-	"gomatrix/runner/internal/toolchain/toolchaintest"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain/toolchaintest"
 )
 
 // host is the fake toolchains of this platform, as the proxies and dl

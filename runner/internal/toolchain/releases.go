@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
 )
 
 // DefaultDLIndex is the list of releases go.dev publishes, with the

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
 )
 
 // errNoMatch is the cause of every Select error that is not about the
@@ -209,11 +209,11 @@ func nearby(lang string, list []string) string {
 // span is a hint that says what list holds.
 func span(list []string) string {
 	if len(list) == 0 {
-		return "no releases are known: connect to the network once so the list is cached, or fetch toolchains with 'runner toolchains fetch'"
+		return "no releases are known: connect to the network once so the list is cached, or fetch toolchains with 'gomatrix toolchains fetch'"
 	}
 	rel := releasesOnly(list)
 	if len(rel) == 0 {
 		rel = list
 	}
-	return fmt.Sprintf("the releases listed run from %s to %s; 'runner versions all' prints them all", rel[0], rel[len(rel)-1])
+	return fmt.Sprintf("the releases listed run from %s to %s; 'gomatrix versions all' prints them all", rel[0], rel[len(rel)-1])
 }

@@ -11,7 +11,7 @@ import (
 	"runtime"
 	"strings"
 
-	"gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/gover"
 )
 
 // A Toolchain is one Go toolchain a matrix names, resolved from a selector.

@@ -9,8 +9,8 @@ import (
 
 	"golang.org/x/mod/sumdb/dirhash"
 
-	"gomatrix/runner/internal/toolchain"
-	"gomatrix/runner/internal/toolchain/toolchaintest"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain/toolchaintest"
 )
 
 func TestHashMatchesDirhash(t *testing.T) {

@@ -12,7 +12,7 @@
 // https://proxy.golang.org: GOPROXY of both sides, GOSUMDB=sum.golang.org
 // reached through its /sumdb/ endpoint. Then, n times each, in turn:
 //
-//   - runner: `runner run -f <matrix> -o <tmp>/out -q -rerun` with a fresh
+//   - runner: `gomatrix run -f <matrix> -o <tmp>/out -q -rerun` with a fresh
 //     GOMATRIX_CACHE (so fresh build caches and one fresh module cache
 //     shared by every toolchain), on a copy of matrix.yaml whose versions
 //     are the toolchains' GOROOTs; GOMATRIX_OFFLINE=1 forbids toolchain

@@ -13,7 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// toolchain is one entry of `runner versions -json`.
+// toolchain is one entry of `gomatrix versions -json`.
 type toolchain struct {
 	Selector, Version, GOROOT, Error string
 }
@@ -34,15 +34,15 @@ func buildRunner(dir string) (string, error) {
 func resolveToolchains(runner string, versions []string) ([]toolchain, error) {
 	fetch := exec.Command(runner, append([]string{"toolchains", "fetch"}, versions...)...)
 	if out, err := fetch.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("runner toolchains fetch: %v\n%s", err, out)
+		return nil, fmt.Errorf("gomatrix toolchains fetch: %v\n%s", err, out)
 	}
 	out, err := exec.Command(runner, append([]string{"versions", "-json"}, versions...)...).Output()
 	if err != nil {
-		return nil, fmt.Errorf("runner versions: %v", err)
+		return nil, fmt.Errorf("gomatrix versions: %v", err)
 	}
 	var tcs []toolchain
 	if err := json.Unmarshal(out, &tcs); err != nil {
-		return nil, fmt.Errorf("runner versions -json: %v", err)
+		return nil, fmt.Errorf("gomatrix versions -json: %v", err)
 	}
 	for _, t := range tcs {
 		if t.GOROOT == "" {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // rep is one timed repetition of one side.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // GOROOTsVar names an environment variable listing extra toolchains

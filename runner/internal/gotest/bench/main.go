@@ -12,7 +12,7 @@
 // absolute path. Both sides are warm: the runner gets one GOMATRIX_CACHE
 // for all its runs (a new temporary one unless -cache), filled by an
 // untimed first run (module download, std and the test binary built per
-// toolchain); each timed run is `runner run -q -rerun`, so every cell runs
+// toolchain); each timed run is `gomatrix run -q -rerun`, so every cell runs
 // again while the build caches and built test binaries are reused, as for
 // any user. The peer gets the module's source from that module cache
 // (copied, made writable), GOMODCACHE pointing at it, GOPROXY=off and a
@@ -59,7 +59,7 @@ import (
 	"strings"
 	"time"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 const (
@@ -233,7 +233,7 @@ func (b *bench) header() {
 	fmt.Printf("toolchains: %s (GOROOTs in %s)\n", strings.Join(b.versions, " "), filepath.Dir(b.roots[0]))
 	fmt.Printf("cells: %d = %d toolchains × GOMAXPROCS %s × GODEBUG unset, %s; timeout 2m\n",
 		len(b.keys()), len(b.roots), joinInts(procs, ","), setting)
-	fmt.Printf("runner: runner run -f matrix.yaml -o OUT -q -rerun, one GOMATRIX_CACHE (%s) for every run;\n", b.cache)
+	fmt.Printf("runner: gomatrix run -f matrix.yaml -o OUT -q -rerun, one GOMATRIX_CACHE (%s) for every run;\n", b.cache)
 	fmt.Println("  -rerun runs every cell again; its build caches and built test binaries are reused, as for any user")
 	fmt.Printf("peer: %s (go test -count=1 %s per cell, one cell after another),\n", peerScript, pkg)
 	fmt.Println("  the module's source copied from the runner's module cache, GOMODCACHE there, GOPROXY=off, its own GOCACHE")
@@ -314,7 +314,7 @@ func (b *bench) runRunner(out string) (sample, *results.Results, []byte, error) 
 	cmd.Env = append(os.Environ(), "GOMATRIX_CACHE="+b.cache, "NO_COLOR=1")
 	s, stdout, stderr, err := timed(cmd)
 	if err != nil {
-		return s, nil, nil, fmt.Errorf("runner run: %v\n%s%s", err, stdout, stderr)
+		return s, nil, nil, fmt.Errorf("gomatrix run: %v\n%s%s", err, stdout, stderr)
 	}
 	r, err := results.Read(filepath.Join(out, "results.json"))
 	return s, r, append(stdout, stderr...), err

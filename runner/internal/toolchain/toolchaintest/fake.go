@@ -15,7 +15,7 @@ import (
 
 	"golang.org/x/mod/module"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 // What a fake toolchain's programs do, as Fake.Behave returns it: the

@@ -15,7 +15,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
 type key struct{ root, cas, p, d, e string }

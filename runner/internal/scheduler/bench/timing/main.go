@@ -35,8 +35,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/run"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/run"
 )
 
 const (

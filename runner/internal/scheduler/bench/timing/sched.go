@@ -6,11 +6,11 @@ import (
 	"sync"
 	"time"
 
-	"gomatrix/runner/internal/build"
-	"gomatrix/runner/internal/matrix"
-	"gomatrix/runner/internal/results"
-	"gomatrix/runner/internal/run"
-	"gomatrix/runner/internal/scheduler"
+	"github.com/gomatrix/gomatrix/runner/internal/build"
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/run"
+	"github.com/gomatrix/gomatrix/runner/internal/scheduler"
 )
 
 // A span is the wall-clock interval of one build or run.

@@ -1,5 +1,5 @@
 // Command fetchcmd fetches toolchains with toolchain.Manager, as
-// `runner toolchains fetch` does; fetch.sh uses it when the runner itself
+// `gomatrix toolchains fetch` does; fetch.sh uses it when the runner itself
 // does not build.
 //
 //	go run ./runner/internal/toolchain/bench/fetchcmd [-parallel N] selector...
@@ -13,7 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 
-	"gomatrix/runner/internal/toolchain"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 func main() {
