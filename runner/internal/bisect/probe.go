@@ -102,32 +102,9 @@ func (p *CellProber) Fetched() []string {
 // excludes v, is a skipped step.
 func (p *CellProber) Probe(ctx context.Context, v string) (Step, error) {
 	start := time.Now()
-	st := Step{Version: v}
-	t := p.toolchain(v)
-	if t.GOROOT == "" {
-		got := p.Manager.Ensure(ctx, []toolchain.Toolchain{t})[0]
-		if err := ctx.Err(); err != nil {
-			return st, err
-		}
-		if got.Error != "" {
-			line, _, _ := strings.Cut(got.Error, "\n")
-			st.Outcome, st.Reason = results.Skip, "toolchain unavailable: "+line
-			return st, nil
-		}
-		t = got
-		if t.Source == toolchain.SourceProxy || t.Source == toolchain.SourceDL {
-			st.Fetched = true
-		}
-		p.mu.Lock()
-		if st.Fetched {
-			p.fetched = append(p.fetched, v)
-		}
-		for i := range p.Toolchains {
-			if p.Toolchains[i].Version == v {
-				p.Toolchains[i] = t
-			}
-		}
-		p.mu.Unlock()
+	t, st, err := p.ensure(ctx, v)
+	if err != nil || st.Outcome == results.Skip {
+		return st, err
 	}
 	c := p.Cell
 	c.Toolchain = t
@@ -153,6 +130,37 @@ func (p *CellProber) Probe(ctx context.Context, v string) (Step, error) {
 	}
 	st.WallMS = float64(time.Since(start).Microseconds()) / 1000
 	return st, nil
+}
+
+// ensure returns v's toolchain, fetching it if need be. A toolchain that
+// cannot be had gives a skipped step and no error; the error is ctx's.
+func (p *CellProber) ensure(ctx context.Context, v string) (toolchain.Toolchain, Step, error) {
+	st := Step{Version: v}
+	t := p.toolchain(v)
+	if t.GOROOT != "" {
+		return t, st, nil
+	}
+	got := p.Manager.Ensure(ctx, []toolchain.Toolchain{t})[0]
+	if err := ctx.Err(); err != nil {
+		return t, st, err
+	}
+	if got.Error != "" {
+		line, _, _ := strings.Cut(got.Error, "\n")
+		st.Outcome, st.Reason = results.Skip, "toolchain unavailable: "+line
+		return t, st, nil
+	}
+	st.Fetched = got.Source == toolchain.SourceProxy || got.Source == toolchain.SourceDL
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if st.Fetched {
+		p.fetched = append(p.fetched, v)
+	}
+	for i := range p.Toolchains {
+		if p.Toolchains[i].Version == v {
+			p.Toolchains[i] = got
+		}
+	}
+	return got, st, nil
 }
 
 func (p *CellProber) toolchain(v string) toolchain.Toolchain {

@@ -250,3 +250,35 @@ func TestReleases(t *testing.T) {
 		}
 	}
 }
+
+// A GroupProber asks whether every cell completes: a search over minors
+// finds where the whole group starts to pass, and each probe is
+// reported with the first cell that did not complete.
+func TestGroupProber(t *testing.T) {
+	env := toolchaintest.New(t, toolchaintest.Fake{Releases: releases14, Installed: newest14, Behave: hangBefore1147})
+	dir := toolchaintest.Case(t, "complete_on: {output: '^hi$'}\n")
+	cp, _ := setup(t, env, dir, matrix.Cell{GOMAXPROCS: 1}, "1.13", "1.17")
+	two := cp.Cell
+	two.GOMAXPROCS = 2
+	var probes []results.Probe
+	p := &GroupProber{CellProber: cp, Cells: []matrix.Cell{cp.Cell, two}, OnProbe: func(pr results.Probe) { probes = append(probes, pr) }}
+	res, err := Search(context.Background(), p, newest14, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Boundary == nil || res.Boundary.Last.Version != "go1.13.15" || res.Boundary.First.Version != "go1.14.15" {
+		t.Fatalf("boundary %+v", res.Boundary)
+	}
+	if res.Steps[0].Outcome != results.Fail || !strings.HasPrefix(res.Steps[0].Reason, "hang: ") {
+		t.Errorf("first step %+v: want fail naming the hang", res.Steps[0])
+	}
+	for _, pr := range probes {
+		want := results.Complete
+		if pr.Go == "go1.13.15" {
+			want = results.Hang
+		}
+		if pr.Outcome != want || pr.Cells != 2 {
+			t.Errorf("probe %+v: want %s of 2 cells", pr, want)
+		}
+	}
+}

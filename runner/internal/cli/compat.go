@@ -7,6 +7,7 @@ import (
 	"os"
 	pathpkg "path"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"golang.org/x/mod/module"
@@ -35,6 +36,7 @@ type compatFlags struct {
 	gomaxprocs string
 	packages   string
 	out        string
+	bisect     bool
 	mod        module.Version
 }
 
@@ -50,7 +52,14 @@ func cmdCompat(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.Stderr, "wrote %s\n", matrixFile)
-	return cmdRun(ctx, e, []string{"-f", matrixFile, "-o", f.out})
+	err = cmdRun(ctx, e, []string{"-f", matrixFile, "-o", f.out})
+	if code := exitCode(err); !f.bisect || code == ExitUsage || code == ExitInterrupted {
+		return err
+	}
+	if rerr := refineMinimums(ctx, e, matrixFile, f.out, runtime.NumCPU()); rerr != nil {
+		return rerr
+	}
+	return err
 }
 
 func parseCompatFlags(e *Env, args []string) (*compatFlags, error) {
@@ -62,6 +71,7 @@ func parseCompatFlags(e *Env, args []string) (*compatFlags, error) {
 	})
 	fs.StringVar(&f.gomaxprocs, "gomaxprocs", "1,2", "GOMAXPROCS values, `N,N`")
 	fs.StringVar(&f.packages, "packages", "./...", "the module's packages to test, a `pattern`")
+	fs.BoolVar(&f.bisect, "bisect", true, "when the versions leave minors untried below the observed minimum, bisect them (fetching only the toolchains probed)")
 	fs.StringVar(&f.out, "o", "", "the `dir`ectory for the matrix and the results (default compat/PATH@VERSION)")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), compatUsage); fs.PrintDefaults() }
 	if err := e.parseFlags(fs, args); err != nil {

@@ -339,7 +339,10 @@ func TestCompatArgs(t *testing.T) {
 	}
 }
 
-// The compat command on a real module version, through the proxy.
+// The compat command on a real module version, through the proxy: the
+// two versions leave go1.18–go1.25 untried between the failing go1.17.13
+// and the passing local toolchain, so compat bisects them and finds the
+// observed minimum the full matrix of examples/compat finds, go1.18.10.
 func TestIntegrationCompat(t *testing.T) {
 	if os.Getenv("GOMATRIX_INTEGRATION") != "1" {
 		t.Skip("set GOMATRIX_INTEGRATION=1 to test github.com/google/uuid@v1.6.0 from the module proxy")
@@ -352,6 +355,9 @@ func TestIntegrationCompat(t *testing.T) {
 	}
 	if len(r.Minimums) != 1 || r.Minimums[0].Verdict != compat.TooLow+" (no go line: the go command assumes go 1.16)" || !strings.Contains(r.Minimums[0].FirstFailure, "testing.F") {
 		t.Errorf("minimums %+v\n%s", r.Minimums, stderr)
+	}
+	if m := r.Minimums[0]; m.Observed != "go1.18.10" || m.Failing != "go1.17.13" || len(m.Untried) != 0 || len(r.Probes) < 2 {
+		t.Errorf("bisected minimum %+v, probes %+v\n%s", m, r.Probes, stderr)
 	}
 }
 

@@ -32,7 +32,8 @@ const (
 // was built with its own go.mod's go line, in the order cases first
 // appear. Cells of a go_line axis value other than unset do not count:
 // they test another go line than the one declared; nor do cases the
-// runner wrote a go.mod for: they declare nothing.
+// runner wrote a go.mod for: they declare nothing. r.Probes, releases
+// tried outside the matrix, count as the versions they name.
 func Minimums(r *results.Results) []results.Minimum {
 	own := map[string]bool{}
 	for _, c := range r.Matrix.Cases {
@@ -45,7 +46,7 @@ func Minimums(r *results.Results) []results.Minimum {
 		if !own[c.Case] || c.GoLineAxis != "" || c.Outcome == results.Skip {
 			continue
 		}
-		g, _, _ := strings.Cut(c.Case, "/")
+		g := Group(c.Case)
 		if _, ok := groups[g]; !ok {
 			order = append(order, g)
 		}
@@ -53,85 +54,106 @@ func Minimums(r *results.Results) []results.Minimum {
 	}
 	var out []results.Minimum
 	for _, g := range order {
-		if m, ok := minimum(g, groups[g]); ok {
+		if m, ok := minimum(g, evidenceOf(groups[g], r.Probes, g)); ok {
+			m.Declared = declared(groups[g])
+			m.Verdict = verdict(m)
 			out = append(out, m)
 		}
 	}
 	return out
 }
 
-// minimum is the Minimum of one case's cells; ok is false for a case
-// without a declared go line to compare (a case the runner wrote a
-// go.mod for).
-func minimum(name string, cells []results.Cell) (results.Minimum, bool) {
-	m := results.Minimum{Case: name, Declared: declared(cells)}
-	versions := versionsOf(cells)
-	if len(versions) == 0 {
-		return m, false
-	}
-	m.Oldest = versions[0]
-	i := len(versions)
-	for i > 0 && passes(cells, versions[i-1]) {
-		i--
-	}
-	if i < len(versions) {
-		m.Observed = versions[i]
-	}
-	if i > 0 {
-		m.FirstFailure = failure(cells, versions[i-1])
-	}
-	m.Verdict = verdict(m)
-	return m, true
+// Group is the name a case's minimum goes by: the case, or the prefix its
+// package pattern's cases share ("gocmp" for "gocmp/cmp/cmpopts").
+func Group(caseName string) string {
+	g, _, _ := strings.Cut(caseName, "/")
+	return g
 }
 
-// declared is the go line most cells were built with, as their go.mod
-// had it (not adapted for an old toolchain).
-func declared(cells []results.Cell) string {
-	count := map[string]int{}
-	best := ""
-	for _, c := range cells {
-		if c.GoModAdapted == "" && c.GoLine != "" {
-			count[c.GoLine]++
-			if count[c.GoLine] > count[best] {
-				best = c.GoLine
-			}
-		}
-	}
-	return best
+// evidence is what one version showed: whether everything passed, and
+// if not, what failed first.
+type evidence struct {
+	version string
+	failure string // "" when it passed
 }
 
-// versionsOf lists the cells' toolchain versions, oldest first.
-func versionsOf(cells []results.Cell) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, c := range cells {
-		if !seen[c.Go] && c.Go != "" {
-			seen[c.Go] = true
-			out = append(out, c.Go)
+// evidenceOf merges the cells and the group's probes by version, oldest
+// first.
+func evidenceOf(cells []results.Cell, probes []results.Probe, group string) []evidence {
+	byVersion := map[string]*evidence{}
+	add := func(v, failure string) {
+		e, ok := byVersion[v]
+		if !ok {
+			e = &evidence{version: v}
+			byVersion[v] = e
+		}
+		if e.failure == "" {
+			e.failure = failure
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return gover.Compare(out[i], out[j]) < 0 })
+	for _, c := range cells {
+		if c.Go == "" {
+			continue
+		}
+		add(c.Go, failureOf(c.Go, c.Case, c.Outcome, c.Reason))
+	}
+	for _, p := range probes {
+		if p.Case == group && p.Outcome != results.Skip {
+			add(p.Go, failureOf(p.Go, "", p.Outcome, p.Reason))
+		}
+	}
+	out := make([]evidence, 0, len(byVersion))
+	for _, e := range byVersion {
+		out = append(out, *e)
+	}
+	sort.Slice(out, func(i, j int) bool { return gover.Compare(out[i].version, out[j].version) < 0 })
 	return out
 }
 
-// passes reports whether every cell of version v completed.
-func passes(cells []results.Cell, v string) bool {
-	for _, c := range cells {
-		if c.Go == v && c.Outcome != results.Complete {
-			return false
-		}
+// failureOf says what failed: "go1.17.13 cmp: fail: reason", or "" for
+// an outcome that passed.
+func failureOf(v, name, outcome, reason string) string {
+	if outcome == results.Complete {
+		return ""
 	}
-	return true
+	s := v + " "
+	if name != "" {
+		s += name + ": "
+	}
+	return s + outcome + ": " + reason
 }
 
-// failure says what failed first on version v: "go1.17.13: cmp: reason".
-func failure(cells []results.Cell, v string) string {
-	for _, c := range cells {
-		if c.Go == v && c.Outcome != results.Complete {
-			return v + " " + c.Case + ": " + c.Outcome + ": " + c.Reason
+// minimum is the Minimum of one case's evidence; ok is false when there
+// is none.
+func minimum(name string, ev []evidence) (results.Minimum, bool) {
+	if len(ev) == 0 {
+		return results.Minimum{Case: name}, false
+	}
+	m := results.Minimum{Case: name, Oldest: ev[0].version}
+	i := len(ev)
+	for i > 0 && ev[i-1].failure == "" {
+		i--
+	}
+	if i < len(ev) {
+		m.Observed = ev[i].version
+	}
+	if i > 0 {
+		m.Failing, m.FirstFailure = ev[i-1].version, ev[i-1].failure
+		if m.Observed != "" {
+			m.Untried = minorsBetween(ev[i-1].version, m.Observed)
 		}
 	}
-	return ""
+	return m, true
+}
+
+// minorsBetween lists the language versions strictly between those of
+// releases a and b: "1.17", "1.18" between go1.16.15 and go1.19.2.
+func minorsBetween(a, b string) []string {
+	var out []string
+	for l := gover.NextLang(gover.Lang(a)); l != "" && gover.Compare(l, gover.Lang(b)) < 0; l = gover.NextLang(l) {
+		out = append(out, strings.TrimPrefix(l, "go"))
+	}
+	return out
 }
 
 // verdict compares the declared and observed minimums by language
@@ -160,4 +182,20 @@ func compare(d string, m results.Minimum) string {
 		return TooLow
 	}
 	return Matches
+}
+
+// declared is the go line most cells were built with, as their go.mod
+// had it (not adapted for an old toolchain).
+func declared(cells []results.Cell) string {
+	count := map[string]int{}
+	best := ""
+	for _, c := range cells {
+		if c.GoModAdapted == "" && c.GoLine != "" {
+			count[c.GoLine]++
+			if count[c.GoLine] > count[best] {
+				best = c.GoLine
+			}
+		}
+	}
+	return best
 }

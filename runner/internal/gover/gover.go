@@ -40,6 +40,16 @@ func Compare(a, b string) int { return version.Compare(Normalize(a), Normalize(b
 // "go1.13.15" → "go1.13"), or "" if v is invalid.
 func Lang(v string) string { return version.Lang(Normalize(v)) }
 
+// NextLang returns the language version after lang: "go1.18" after
+// "go1.17" (or "1.17").
+func NextLang(lang string) string {
+	var major, minor int
+	if _, err := fmt.Sscanf(strings.TrimPrefix(lang, "go"), "%d.%d", &major, &minor); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("go%d.%d", major, minor+1)
+}
+
 // IsRelease reports whether v names a final release (not a beta or rc).
 func IsRelease(v string) bool {
 	n := Normalize(v)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,7 +64,24 @@ type Results struct {
 	// Minimums state, for each case with a go.mod of its own, the minimum
 	// Go it declares beside the one its cells observed (package compat).
 	Minimums []Minimum `json:"minimums,omitempty"`
-	Cells    []Cell    `json:"cells"`
+	// Probes are releases outside the matrix that were tried to locate a
+	// minimum between two minors the matrix left a gap between
+	// (gomatrix compat bisects it); Minimums count them beside the cells.
+	Probes []Probe `json:"probes,omitempty"`
+	Cells  []Cell  `json:"cells"`
+}
+
+// A Probe is a case tried on a release outside the matrix: every one of
+// its cells at the observed minimum, built and run again with that
+// release.
+type Probe struct {
+	Case string `json:"case"` // as Minimum.Case
+	Go   string `json:"go"`   // the release, "go1.17.13"
+	// Outcome is complete when every cell completed, else the outcome
+	// of the first cell that did not, which Reason names.
+	Outcome string `json:"outcome"`
+	Reason  string `json:"reason,omitempty"`
+	Cells   int    `json:"cells"` // how many cells were run
 }
 
 // Stats are figures about a run as a whole.
@@ -97,9 +115,15 @@ type Minimum struct {
 	// tried.
 	Observed string `json:"observed,omitempty"`
 	Oldest   string `json:"oldest"`
-	// FirstFailure is what failed on the newest version below Observed.
+	// Failing is the newest version below Observed, and FirstFailure
+	// what failed on it.
+	Failing      string `json:"failing,omitempty"`
 	FirstFailure string `json:"first_failure,omitempty"`
-	Verdict      string `json:"verdict"`
+	// Untried are the minors between that version and Observed that
+	// neither a cell nor a probe tried ("1.17"): the real minimum may be
+	// among them.
+	Untried []string `json:"untried,omitempty"`
+	Verdict string   `json:"verdict"`
 }
 
 // A Claim is a statement from the matrix with the verdict of the run.
@@ -113,7 +137,8 @@ type Claim struct {
 	// Summary says in a sentence what the cells showed, naming versions.
 	Summary string `json:"summary"`
 	// Holding and Contradicting list the cells that met and did not meet
-	// the expectation ("busyloop go1.13.15 P=1 D=– E=–: hang"); Flaky the
+	// the expectation ("busyloop go1.13.15 P=1: hang", by Cell.ID; by
+	// Cell.LegacyID in results of earlier runners); Flaky the
 	// cells whose repeats disagreed; Excluded the selected cells that could
 	// not be evidence, with why (inert setting, skip, build-error).
 	Holding       []string `json:"holding,omitempty"`
@@ -347,11 +372,37 @@ func Tally(cells []Cell, format func(outcome string, n int) string, sep string) 
 	return strings.Join(parts, sep)
 }
 
-// Settings names a cell's runtime settings, as report columns do.
+// Settings names the runtime settings a cell sets, as its name shows
+// them: "P=1 D=asyncpreemptoff=1", "" when it sets none (see
+// SettingsName).
 func (c *Cell) Settings() string {
+	return SettingsName(c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT, c.GoLineAxis)
+}
+
+// SettingsName names settings as cell names show them: "P=" GOMAXPROCS,
+// "D=" GODEBUG, "E=" GOEXPERIMENT and "L=" the go_line axis value, in
+// that order, each only when set (procs 0 and "" are unset). Every
+// setting shown carries its letter, so the name of each combination is
+// its own: "P=1" is GOMAXPROCS=1 with nothing else set.
+func SettingsName(procs int, godebug, goexperiment, goLine string) string {
+	var parts []string
+	if procs > 0 {
+		parts = append(parts, "P="+strconv.Itoa(procs))
+	}
+	for _, s := range []struct{ k, v string }{{"D=", godebug}, {"E=", goexperiment}, {"L=", goLine}} {
+		if s.v != "" {
+			parts = append(parts, s.k+s.v)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// legacySettings names every setting, "–" for an unset one: "P=1 D=– E=–"
+// (see LegacyID).
+func (c *Cell) legacySettings() string {
 	p := "–"
 	if c.GOMAXPROCS > 0 {
-		p = fmt.Sprint(c.GOMAXPROCS)
+		p = strconv.Itoa(c.GOMAXPROCS)
 	}
 	s := fmt.Sprintf("P=%s D=%s E=%s", p, orDash(c.GODEBUG), orDash(c.GOEXPERIMENT))
 	if c.GoLineAxis != "" {
@@ -367,14 +418,29 @@ func orDash(s string) string {
 	return s
 }
 
-// ID names the cell in reports: "busyloop go1.13.15 P=1 D=– E=–", with
-// " [darwin/arm64]" after it in results merged from several hosts.
+// ID names the cell in reports and progress lines: its case, version
+// and the settings it sets, "busyloop go1.13.15 P=1" (see SettingsName),
+// with " [darwin/arm64]" after it in results merged from several hosts.
 func (c *Cell) ID() string {
+	return c.name(c.Settings())
+}
+
+// LegacyID is the name earlier runners gave the cell, every setting
+// shown and "–" for one unset: "busyloop go1.13.15 P=1 D=– E=–". The
+// claims of results.json files they wrote name cells by it.
+func (c *Cell) LegacyID() string {
+	return c.name(c.legacySettings())
+}
+
+func (c *Cell) name(settings string) string {
 	v := c.Go
 	if v == "" {
 		v = c.Selector
 	}
-	id := c.Case + " " + v + " " + c.Settings()
+	id := c.Case + " " + v
+	if settings != "" {
+		id += " " + settings
+	}
 	if c.OS != "" {
 		id += " [" + c.OS + "]"
 	}
