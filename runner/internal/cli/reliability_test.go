@@ -25,7 +25,7 @@ func TestEdgeCases(t *testing.T) {
 		t.Skip("builds and runs real programs")
 	}
 	out := t.TempDir()
-	code, _, stderr := runMain(t, context.Background(), "-f", "testdata/edge/matrix.yaml", "-o", out, "-rerun")
+	code, _, stderr := runMain(t, context.Background(), "-f", edgeMatrix(t), "-o", out, "-rerun")
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -64,6 +64,27 @@ func TestEdgeCases(t *testing.T) {
 		t.Error("notmain: no reason")
 	}
 	assertNoLeftovers(t)
+}
+
+// edgeMatrix copies testdata/edge into a temporary directory and adds a
+// case whose directory name holds a space, a semicolon and $(x): it must
+// reach processes as a literal path, never through a shell. It is made
+// here, not committed: a module zip admits no ';' in a file path, so the
+// repository could not be published as a module with it.
+func edgeMatrix(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "edge"))); err != nil {
+		t.Fatal(err)
+	}
+	odd := filepath.Join(dir, "cases", "odd name;$(x)")
+	if err := os.MkdirAll(odd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(odd, "main.go"), []byte("package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"odd\") }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, "matrix.yaml")
 }
 
 // buildRunner returns the runner command, built once per test binary
