@@ -122,7 +122,7 @@ Commands:
 		fmt.Fprintf(w, "\t%-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
-Run 'go run ./runner help <command>' (or '<command> -h') for its flags.
+Run 'gomatrix help <command>' (or '<command> -h') for its flags.
 
 Environment:
 	GOMATRIX_CACHE   cache directory (toolchains, build caches, binaries,
