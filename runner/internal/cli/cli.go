@@ -87,6 +87,9 @@ func (e *Env) dispatch(ctx context.Context, args []string) (string, error) {
 	if c, ok := lookup(args[0]); ok {
 		return c.name, c.run(ctx, e, args[1:])
 	}
+	if isMatrixArg(args[0]) {
+		return "run", cmdRun(ctx, e, args)
+	}
 	return "", usagef("unknown command %q\nhint: 'gomatrix help' lists the commands", args[0])
 }
 
@@ -133,9 +136,10 @@ Environment:
 	                 toolchain sources (see README "Toolchains")
 	NO_COLOR         no colour in terminal output
 
-Exit status: 0 done; 1 done but something failed (a toolchain could not be
-had); 2 usage or matrix error, nothing run; 130 interrupted (finished
-cells were written).
+Exit status: 0 done; 1 done, but something failed (a toolchain could not
+be had) or a -fail-on condition was met (by default: a claim refuted or
+holding partly); 2 usage or matrix error, nothing run; 130 interrupted
+(finished cells were written).
 `)
 }
 

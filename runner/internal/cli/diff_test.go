@@ -15,7 +15,7 @@ func TestDiffRegressed(t *testing.T) {
 		t.Fatalf("exit %d, want %d (regressed)\n%s%s", code, ExitFailure, out, stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if !strings.HasPrefix(lines[3], "changed  busyloop go1.13.15 P=1 D=asyncpreemptoff=1 E=–: complete (flaky, 2/3) → hang  [regression]") {
+	if !strings.HasPrefix(lines[3], "changed  busyloop go1.13.15 P=1 D=asyncpreemptoff=1: complete (flaky, 2/3) → hang  [regression]") {
 		t.Errorf("the first change is not the new hang:\n%s", out)
 	}
 	if !strings.HasSuffix(out, "; 4 regressions\n") {
@@ -43,7 +43,7 @@ func TestDiffSame(t *testing.T) {
 	// Improvements alone do not fail: NEW → OLD turns hangs back into
 	// completes, but drops a cell of NEW that was not a skip.
 	code, out, _ = runCmd(t, "diff", diffNew, reportFixture)
-	if code != ExitFailure || !strings.Contains(out, "removed  busyloop go1.26.9 P=1 D=asyncpreemptoff=1 E=–: was hang  [regression]") {
+	if code != ExitFailure || !strings.Contains(out, "removed  busyloop go1.26.9 P=1 D=asyncpreemptoff=1: was hang  [regression]") {
 		t.Errorf("reverse diff: exit %d\n%s", code, out)
 	}
 }

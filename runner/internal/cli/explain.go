@@ -80,7 +80,7 @@ func parseExplainFlags(e *Env, args []string) (*explainFlags, error) {
 	f := &explainFlags{fs: flag.NewFlagSet("explain", flag.ContinueOnError)}
 	fs := f.fs
 	fs.StringVar(&f.file, "f", "matrix.yaml", "the matrix `file` the results came from")
-	fs.StringVar(&f.results, "results", "results", "the `dir`ectory of the results.json that holds CELL and its partner")
+	fs.StringVar(&f.results, "results", "", "the `dir`ectory of the results.json that holds CELL and its partner (default: results beside the matrix file)")
 	fs.StringVar(&f.godebug, "godebug", "", "bisect GODEBUG `name=value` (default: from the partner)")
 	fs.StringVar(&f.compile, "compile", "", "bisect the compiler `rewrite` loopvar (default: from the partner)")
 	fs.BoolVar(&f.all, "all", false, "with -compile: apply the rewrite to every package, std and dependencies too\n(slow: std is compiled again for every probe)")
@@ -97,6 +97,9 @@ func parseExplainFlags(e *Env, args []string) (*explainFlags, error) {
 		pos, rest = append(pos, rest[0]), rest[1:]
 	}
 	f.cell = strings.Join(pos, " ")
+	if f.results == "" {
+		f.results = filepath.Join(filepath.Dir(f.file), "results")
+	}
 	return f, f.check()
 }
 

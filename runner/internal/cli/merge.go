@@ -13,8 +13,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gomatrix/gomatrix/runner/internal/claim"
-	"github.com/gomatrix/gomatrix/runner/internal/compat"
 	"github.com/gomatrix/gomatrix/runner/internal/matrix"
 	"github.com/gomatrix/gomatrix/runner/internal/pipeline"
 	"github.com/gomatrix/gomatrix/runner/internal/results"
@@ -22,7 +20,7 @@ import (
 	"github.com/gomatrix/gomatrix/runner/internal/shard"
 )
 
-const mergeUsage = `usage: gomatrix merge [-o results] [-f matrix.yaml] RESULTS...
+const mergeUsage = `usage: gomatrix merge [-o results] [-f matrix.yaml] [-fail-on conditions] RESULTS...
 
 Merge merges the results.json of the shards of a plan (run -shard) into
 one, and renders it as run does: DIR/results.json, DIR/results.md and
@@ -39,10 +37,12 @@ Results of several hosts (the same plan run on ubuntu, macOS and Windows
 runners) merge with the OS as an axis: each cell records its "os".
 
 Claims are evaluated again over the merged cells, from the matrix file
-(-f): a shard only saw its own cells.
+(-f): a shard only saw its own cells. -fail-on then applies to the
+merged results as it does to a run's.
 
-Exit status: 0 merged; 1 merged, but cells are missing or duplicated;
-2 bad usage, an unreadable input, or inputs of different matrices.
+Exit status: 0 merged; 1 merged, but cells are missing or duplicated,
+or the merged results meet a -fail-on condition (each is listed); 2 bad
+usage, an unreadable input, or inputs of different matrices.
 
 Flags:
 `
@@ -50,22 +50,27 @@ Flags:
 // cmdMerge implements 'gomatrix merge': see mergeUsage.
 func cmdMerge(ctx context.Context, e *Env, args []string) error {
 	fls := flag.NewFlagSet("merge", flag.ContinueOnError)
-	outDir := fls.String("o", "results", "write results.json, results.md and index.html to this `dir`ectory")
+	outDir := fls.String("o", "", "write results.json, results.md and index.html to this `dir`ectory (default: results beside the matrix file)")
 	file := fls.String("f", "matrix.yaml", "the matrix `file`, for its claims")
+	policy := addFailOnFlags(fls)
 	fls.Usage = func() { fmt.Fprint(fls.Output(), mergeUsage); fls.PrintDefaults() }
 	if err := e.parseFlags(fls, args); err != nil {
 		return err
 	}
-	fileSet := false
-	fls.Visit(func(f *flag.Flag) { fileSet = fileSet || f.Name == "f" })
 	if fls.NArg() == 0 {
 		return usagef("no results given\nhint: gomatrix merge -o results shards/*/results.json")
+	}
+	if *outDir == "" {
+		*outDir = filepath.Join(filepath.Dir(*file), "results")
+	}
+	if err := policy.load(); err != nil {
+		return err
 	}
 	mg, err := readAndMerge(fls.Args())
 	if err != nil {
 		return &usageError{err}
 	}
-	if err := mergeClaims(e, mg, *file, fileSet); err != nil {
+	if err := mergeClaims(e, mg, *file, *outDir, isSet(fls, "f")); err != nil {
 		return err
 	}
 	unlock, err := pipeline.LockOutput(*outDir)
@@ -77,10 +82,26 @@ func cmdMerge(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	printMerge(e.Stderr, mg, *outDir)
+	return errors.Join(mergeError(mg), applyWritten(e, policy, *outDir))
+}
+
+// mergeError is the error of a merge that wrote its results: cells or
+// shards missing, or cells given twice.
+func mergeError(mg *shard.Merged) error {
 	if n := mg.Problems(); n > 0 {
 		return fmt.Errorf("%s missing or given twice (listed above); the merged results are marked incomplete", plural(n, "shard or cell"))
 	}
 	return nil
+}
+
+// applyWritten applies the policy p to the results written in dir, as
+// they are written (the cells of several hosts with their OS).
+func applyWritten(e *Env, p *failOn, dir string) error {
+	r, err := results.Read(filepath.Join(dir, "results.json"))
+	if err != nil {
+		return err
+	}
+	return p.apply(e.Stderr, r)
 }
 
 // readAndMerge reads the results named by args and merges them.
@@ -101,22 +122,25 @@ func readAndMerge(args []string) (*shard.Merged, error) {
 }
 
 // mergeClaims evaluates the claims of the matrix file again over every
-// merged cell: a shard only saw its own. Without the file (not named
-// with -f, and no matrix.yaml here), a merge of several results has no
+// merged cell (a shard only saw its own), as a run does, and records the
+// file as results written to dir do. Without the file (not named with
+// -f, and no matrix.yaml here), a merge of several results has no
 // claims.
-func mergeClaims(e *Env, mg *shard.Merged, file string, named bool) error {
+func mergeClaims(e *Env, mg *shard.Merged, file, dir string, named bool) error {
 	m, err := pipeline.LoadMatrix(file)
-	settings.CheckInert(mg.Results.Cells) // a cell and its sibling may have run in different shards
 	switch {
 	case err == nil:
 		if why := sameMatrix(m, mg.Results); why != "" {
 			return usagef("-f %s is not the matrix the results are of: %s\nhint: name it with -f", file, why)
 		}
-		mg.Results.Claims = claim.Evaluate(m.Claims, mg.Results.Cells)
-		mg.Results.Minimums = compat.Minimums(mg.Results)
+		pipeline.Evaluate(mg.Results, m.Claims)
+		mg.Results.Matrix.File = pipeline.MatrixFile(file, dir)
+		return nil
 	case named || !errors.Is(err, fs.ErrNotExist):
 		return err
-	case len(mg.Inputs) > 1:
+	}
+	settings.CheckInert(mg.Results.Cells) // a cell and its sibling may have run in different shards
+	if len(mg.Inputs) > 1 {
 		mg.Results.Claims = nil
 		fmt.Fprintf(e.Stderr, "note: no %s: claims are not evaluated (name the matrix with -f)\n", file)
 	}

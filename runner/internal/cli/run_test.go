@@ -207,8 +207,12 @@ func TestRunUsageErrors(t *testing.T) {
 	}{
 		{[]string{"-only", "cases=x"}, `gomatrix run: invalid value "cases=x" for flag -only`},
 		{[]string{"-p", "0"}, "gomatrix run: -p 0: want at least 1"},
-		{[]string{"-q", "extra-arg"}, `gomatrix run: unexpected argument "extra-arg"`},
-		{[]string{"run", "-q", "extra-arg"}, `gomatrix run: unexpected argument "extra-arg"`},
+		{[]string{"-q", "a.yaml", "extra-arg"}, `gomatrix run: unexpected argument "extra-arg"`},
+		{[]string{"run", "-q", "a.yaml", "-p", "2", "extra-arg"}, `gomatrix run: unexpected argument "extra-arg"`},
+		{[]string{"run", "-f", "a.yaml", "b.yaml"}, "gomatrix run: -f a.yaml and the argument b.yaml name different matrix files"},
+		{[]string{"run", "testdata/nosuch.yaml"}, "gomatrix run: read matrix: open testdata/nosuch.yaml: "},
+		{[]string{"-f", "testdata/matrix.yaml", "-fail-on", "hangs"}, `gomatrix run: invalid value "hangs" for flag -fail-on: unknown condition "hangs" (the conditions: refuted, unstable, contradicting, hang, fail, build-error, regression, none)`},
+		{[]string{"-f", "testdata/matrix.yaml", "-fail-on", "regression"}, "gomatrix run: -fail-on regression: no -baseline to compare with"},
 		{[]string{"nosuchcommand"}, `gomatrix: unknown command "nosuchcommand"`},
 		{[]string{"-f", "testdata/matrix.yaml", "-only", "case=nosuch"}, "gomatrix run: no cell matches the -only filters"},
 		{[]string{"-f", "testdata/matrix.yaml", "-from", "x.json"}, "gomatrix run: -from and -plan-id go with -shard"},
@@ -238,8 +242,106 @@ func TestList(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	if len(lines) != 2 || !strings.HasPrefix(lines[0], "exit0\tgo1.") || !strings.HasSuffix(lines[1], "P=2 D= E=") {
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "exit0\tgo1.") || !strings.HasSuffix(lines[1], "\tP=2") {
 		t.Errorf("list:\n%s", stdout)
+	}
+	// 2 cells of timeout 1s on 1 core: half a second each and the start
+	// of a process, and the model's builds: std (45s), then 2s per case.
+	code, _, stderr = runMain(t, context.Background(), "-f", "testdata/matrix.yaml", "-list", "-p", "1", "-only", "case=exit0", "-only", "case=hang")
+	if want := "estimated ~50s on 1 core: each run priced at half its timeout; builds at typical times (the toolchains are here)"; code != ExitOK || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr lacks %q:\n%s", code, want, stderr)
+	}
+}
+
+// -list prices the cells from the results beside the matrix, when there
+// are some, and says so.
+func TestListEstimateFromResults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs real programs")
+	}
+	dir := t.TempDir()
+	m := writeCaseMatrix(t, dir, "matrix.yaml", []string{"exit0", "crash"}, "gomaxprocs: [1, 2]\n")
+	mustRun(t, ExitOK, "-q", m, "-only", "case=exit0")
+	stderr := mustRun(t, ExitOK, "-list", m)
+	want := "4 cells to run priced from " + filepath.Join(dir, "results", "results.json")
+	if !strings.Contains(stderr, "estimated ~") || !strings.Contains(stderr, "2 of "+want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+}
+
+// The matrix is named by -f or by the argument, a file or its directory;
+// the results go beside it.
+func TestRunMatrixArgument(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs real programs")
+	}
+	dir := t.TempDir()
+	m := writeCaseMatrix(t, dir, "matrix.yaml", []string{"exit0"}, "gomaxprocs: [1]\n")
+	other := writeCaseMatrix(t, dir, "other.yaml", []string{"exit0"}, "gomaxprocs: [1]\n")
+	for _, args := range [][]string{{"run", "-q", m}, {"-q", dir}, {"run", m, "-q"}, {"run", "-q", "-f", m, m}} {
+		os.RemoveAll(filepath.Join(dir, "results"))
+		mustRun(t, ExitOK, args...)
+		if r := readResults(t, filepath.Join(dir, "results")); len(r.Cells) != 1 || r.Matrix.File != "matrix.yaml" {
+			t.Errorf("%q: %d cells of %q", args, len(r.Cells), r.Matrix.File)
+		}
+	}
+	// Another matrix beside it has its own results: refused, not replaced.
+	if stderr := mustRun(t, ExitUsage, "-q", other); !strings.Contains(stderr, "holds the results of matrix") {
+		t.Errorf("other matrix:\n%s", stderr)
+	}
+	for _, tt := range []struct {
+		arg  string
+		want bool
+	}{{m, true}, {dir, true}, {"x.yaml", true}, {"y.yml", true}, {"nosuchcommand", false}} {
+		if got := isMatrixArg(tt.arg); got != tt.want {
+			t.Errorf("isMatrixArg(%q) = %v", tt.arg, got)
+		}
+	}
+}
+
+// -fail-on: the results are written, each condition met is a line, and
+// the exit status is 1; refuted claims by default.
+func TestRunFailOn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs real programs")
+	}
+	dir := t.TempDir()
+	m := writeCaseMatrix(t, dir, "matrix.yaml", []string{"exit0", "crash", "buildfail"}, "gomaxprocs: [1]\n"+
+		"claims:\n  - id: C1\n    claim: crash completes\n    cells: {case: crash}\n    expect: complete\n")
+	results := filepath.Join(dir, "results", "results.json")
+	for _, tt := range []struct {
+		flags []string
+		code  int
+		lines []string
+	}{
+		{nil, ExitFailure, []string{"fail-on refuted: 1 claim: C1 refuted"}},
+		{[]string{"-fail-on", "none"}, ExitOK, nil},
+		{[]string{"-fail-on", "hang"}, ExitOK, nil},
+		{[]string{"-fail-on", "fail,build-error,contradicting"}, ExitFailure, []string{"fail-on contradicting: 1 cell: crash go1.", "fail-on fail: 1 cell: crash go1.", "fail-on build-error: 1 cell: buildfail go1."}},
+	} {
+		os.Remove(results)
+		stderr := mustRun(t, tt.code, append([]string{"-q", m}, tt.flags...)...)
+		if _, err := os.Stat(results); err != nil {
+			t.Errorf("%q: results not written: %v", tt.flags, err)
+		}
+		var got []string
+		for _, l := range strings.Split(stderr, "\n") {
+			if strings.HasPrefix(l, "fail-on ") {
+				got = append(got, l)
+			}
+		}
+		if len(got) != len(tt.lines) {
+			t.Errorf("%q: reasons %q, want %q", tt.flags, got, tt.lines)
+			continue
+		}
+		for i := range got {
+			if !strings.HasPrefix(got[i], tt.lines[i]) {
+				t.Errorf("%q: reason %q, want %q…", tt.flags, got[i], tt.lines[i])
+			}
+		}
+		if tt.code == ExitFailure && !strings.Contains(stderr, "gomatrix run: the results meet") {
+			t.Errorf("%q: no error line:\n%s", tt.flags, stderr)
+		}
 	}
 }
 
@@ -340,7 +442,7 @@ func TestResultsReproducible(t *testing.T) {
 	var runs [2][]byte
 	for i := range runs {
 		out := t.TempDir()
-		code, _, stderr := runMain(t, context.Background(), "-f", matrixFile, "-o", out, "-rerun",
+		code, _, stderr := runMain(t, context.Background(), "-f", matrixFile, "-o", out, "-rerun", "-fail-on", "none",
 			"-only", "gomaxprocs=1", "-only", "case=exit0", "-only", "case=crash", "-only", "case=buildfail", "-only", "case=nomarker")
 		if code != ExitOK {
 			t.Fatalf("exit %d\n%s", code, stderr)

@@ -21,14 +21,36 @@ func cell(name, godebug, lineAxis, line, outcome string) results.Cell {
 
 func TestCanonicalID(t *testing.T) {
 	for in, want := range map[string]string{
-		"loopvar go1.26.8 P=– D=– E=– L=1.22":   "loopvar go1.26.8 P= D= E= L=1.22",
-		"loopvar  go1.26.8 P= D= E=  L=1.22 ":   "loopvar go1.26.8 P= D= E= L=1.22",
-		"loopvar go1.26.8 P=- D=- E=-":          "loopvar go1.26.8 P= D= E=",
-		"busyloop go1.14.15 P=1 D=a=1,b=2 E=–":  "busyloop go1.14.15 P=1 D=a=1,b=2 E=",
-		"busyloop go1.14.15 P=1 D=x=– E=– [os]": "busyloop go1.14.15 P=1 D=x=– E= [os]",
+		// Today's names, which leave unset settings out.
+		"loopvar go1.26.8 L=1.22":              "loopvar go1.26.8 L=1.22",
+		"busyloop go1.13.15 P=1 [linux/amd64]": "busyloop go1.13.15 P=1 [linux/amd64]",
+		"busyloop go1.13.15":                   "busyloop go1.13.15",
+		"busyloop go1.14.15 E=x P=1":           "busyloop go1.14.15 P=1 E=x", // in the names' order
+		"loopvar  go1.26.8  L=1.22 ":           "loopvar go1.26.8 L=1.22",
+		// Earlier reports' names, matrix.Cell.ID, and typed dashes.
+		"loopvar go1.26.8 P=– D=– E=– L=1.22":           "loopvar go1.26.8 L=1.22",
+		"loopvar  go1.26.8 P= D= E=  L=1.22 ":           "loopvar go1.26.8 L=1.22",
+		"loopvar go1.26.8 P=- D=- E=-":                  "loopvar go1.26.8",
+		"busyloop go1.14.15 P=1 D=a=1,b=2 E=–":          "busyloop go1.14.15 P=1 D=a=1,b=2",
+		"busyloop go1.14.15 P=1 D=x=– E=– [os]":         "busyloop go1.14.15 P=1 D=x=– [os]",
+		"busyloop go1.13.15 P=1 D=– E=– [darwin/arm64]": "busyloop go1.13.15 P=1 [darwin/arm64]",
 	} {
 		if got := CanonicalID(in); got != want {
 			t.Errorf("CanonicalID(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A cell's name in every spelling (today's, an earlier runner's, a
+// matrix cell's) is the same name.
+func TestCanonicalIDSpellings(t *testing.T) {
+	c := results.Cell{Case: "busyloop", Go: "go1.13.15", GOMAXPROCS: 1, GOEXPERIMENT: "preemptibleloops"}
+	m := matrix.Cell{Case: &matrix.Case{Name: "busyloop"}, GOMAXPROCS: 1, GOEXPERIMENT: "preemptibleloops"}
+	m.Toolchain.Version = "go1.13.15"
+	want := CanonicalID(c.ID())
+	for _, id := range []string{c.LegacyID(), m.ID(), "busyloop go1.13.15 P=1 D=- E=preemptibleloops"} {
+		if got := CanonicalID(id); got != want {
+			t.Errorf("CanonicalID(%q) = %q, want %q as for %q", id, got, want, c.ID())
 		}
 	}
 }
@@ -39,23 +61,59 @@ func TestFindCell(t *testing.T) {
 		cell("loopvar", "", "1.22", "1.22", results.Complete),
 		cell("randseed", "", "", "1.26", results.Fail),
 		cell("randseed", "randseednop=0", "", "1.26", results.Complete),
+		cell("procs", "", "", "1.26", results.Complete),
+		cell("procs", "", "", "1.26", results.Complete),
+		cell("procs", "x=1", "", "1.26", results.Complete),
 	}
+	cells[4].GOMAXPROCS, cells[5].GOMAXPROCS, cells[6].GOMAXPROCS = 1, 12, 1
 	for _, tc := range []struct {
 		id   string
 		want int
 		err  string
 	}{
-		{"loopvar go1.26.8 P=– D=– E=– L=1.22", 1, ""},
-		{"loopvar go1.26.8 P= D= E= L=1.21", 0, ""},
-		{"loopvar go1.26.8 P=- D=- E=- L=1.2", -1, `names 2 cells: "loopvar go1.26.8 P=– D=– E=– L=1.21", "loopvar go1.26.8 P=– D=– E=– L=1.22"`},
-		{"randseed go1.26.8 P= D= E=", 2, ""},  // exact, though a prefix of the next
-		{"randseed go1.26.8 P= D=rand", 3, ""}, // one prefix
+		{"loopvar go1.26.8 L=1.22", 1, ""},             // today's name
+		{"loopvar go1.26.8 P=– D=– E=– L=1.22", 1, ""}, // an earlier report's
+		{"loopvar go1.26.8 P= D= E= L=1.21", 0, ""},    // a matrix cell's
+		{"loopvar go1.26.8 P=- D=- E=- L=1.2", -1, `names 2 cells: "loopvar go1.26.8 L=1.21", "loopvar go1.26.8 L=1.22"`},
+		{"loopvar go1.26.8", -1, `names 2 cells`},
+		{"loopvar go1.26.8 P=– D=– E=– L=", -1, `names 2 cells`}, // "L=" being typed
+		{"loopvar go1.26.8 L=–", -1, "the cells of loopvar are"}, // L named unset
+		{"randseed go1.26.8 P= D= E=", 2, ""},                    // exact, though a prefix of the next
+		{"randseed go1.26.8", 2, ""},                             // exact too
+		{"randseed go1.26.8 P= D=rand", 3, ""},                   // a value cut short
+		{"randseed go1.26.8 D=randseednop=0", 3, ""},
+		{"randseed go1.26", -1, "names 2 cells"}, // a version cut short
+		{"procs go1.26.8 P=1", 4, ""},            // not P=12, nor D=x=1
+		{"procs go1.26.8 P=1 D=– E=–", 4, ""},
+		{"procs go1.26.8 D=x=1", 6, ""},     // P left out: any GOMAXPROCS
+		{"procs go1.26.8 D=x=1 P=1", 6, ""}, // settings in any order
+		{"procs go1.26.8 P=12 D=x=1", -1, "the cells of procs are"},
 		{"loopvar go1.13.15 P= D= E=", -1, "the cells of loopvar are"},
 		{"nosuch go1.26.8", -1, `no case "nosuch" ran`},
+		{"  ", -1, "no cell named"},
 	} {
 		got, err := FindCell(cells, tc.id)
 		if got != tc.want || (err == nil) != (tc.err == "") || err != nil && !strings.Contains(err.Error(), tc.err) {
 			t.Errorf("FindCell(%q) = %d, %v; want %d, error containing %q", tc.id, got, err, tc.want, tc.err)
+		}
+	}
+}
+
+// Results merged from several hosts name the host: a name that does not
+// is the only cell of its settings on any host, else ambiguous.
+func TestFindCellHost(t *testing.T) {
+	cells := []results.Cell{
+		{Case: "b", Go: "go1.26.8", GOMAXPROCS: 1, OS: "linux/amd64"},
+		{Case: "b", Go: "go1.26.8", GOMAXPROCS: 1, OS: "darwin/arm64"},
+	}
+	for id, want := range map[string]int{
+		"b go1.26.8 P=1 [darwin/arm64]":         1,
+		"b go1.26.8 P=1 D=– E=– [darwin/arm64]": 1,
+		"b go1.26.8 P=1 [linux/amd64]":          0,
+		"b go1.26.8 P=1":                        -1,
+	} {
+		if got, _ := FindCell(cells, id); got != want {
+			t.Errorf("FindCell(%q) = %d, want %d", id, got, want)
 		}
 	}
 }

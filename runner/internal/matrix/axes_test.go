@@ -48,12 +48,12 @@ func TestGoLineAxis(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"a go1.20.14 P= D= E= L=toolchain",
-		"a go1.20.14 P= D= E= L=1.21 skip: go line 1.21 is newer than go1.20.14",
-		"a go1.20.14 P= D= E= L=1.22.0 skip: go line 1.22.0 is newer than go1.20.14",
-		"a go1.22.12 P= D= E= L=toolchain",
-		"a go1.22.12 P= D= E= L=1.21",
-		"a go1.22.12 P= D= E= L=1.22.0",
+		"a go1.20.14 L=toolchain",
+		"a go1.20.14 L=1.21 skip: go line 1.21 is newer than go1.20.14",
+		"a go1.20.14 L=1.22.0 skip: go line 1.22.0 is newer than go1.20.14",
+		"a go1.22.12 L=toolchain",
+		"a go1.22.12 L=1.21",
+		"a go1.22.12 L=1.22.0",
 	}
 	if strings.Join(ids, "\n") != strings.Join(want, "\n") {
 		t.Errorf("cells:\n%s\nwant:\n%s", strings.Join(ids, "\n"), strings.Join(want, "\n"))
@@ -86,22 +86,22 @@ func TestCaseAxes(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"q go1.20.14 P=1 D=asynctimerchan=1 E= L=1.22 skip: go line 1.22 is newer than go1.20.14",
-		"q go1.20.14 P=2 D=asynctimerchan=1 E= L=1.22 skip: go line 1.22 is newer than go1.20.14",
-		"r go1.20.14 P=1 D= E=",
-		"r go1.20.14 P=2 D= E=",
-		"p go1.22.12 P=1 D= E=",
-		"p go1.22.12 P=1 D=panicnil=1 E=",
-		"q go1.22.12 P=1 D=asynctimerchan=1 E= L=1.22",
-		"q go1.22.12 P=2 D=asynctimerchan=1 E= L=1.22",
-		"r go1.22.12 P=1 D= E=",
-		"r go1.22.12 P=2 D= E=",
-		"p go1.26.8 P=1 D= E=",
-		"p go1.26.8 P=1 D=panicnil=1 E=",
-		"q go1.26.8 P=1 D=asynctimerchan=1 E= L=1.22",
-		"q go1.26.8 P=2 D=asynctimerchan=1 E= L=1.22",
-		"r go1.26.8 P=1 D= E=",
-		"r go1.26.8 P=2 D= E=",
+		"q go1.20.14 P=1 D=asynctimerchan=1 L=1.22 skip: go line 1.22 is newer than go1.20.14",
+		"q go1.20.14 P=2 D=asynctimerchan=1 L=1.22 skip: go line 1.22 is newer than go1.20.14",
+		"r go1.20.14 P=1",
+		"r go1.20.14 P=2",
+		"p go1.22.12 P=1",
+		"p go1.22.12 P=1 D=panicnil=1",
+		"q go1.22.12 P=1 D=asynctimerchan=1 L=1.22",
+		"q go1.22.12 P=2 D=asynctimerchan=1 L=1.22",
+		"r go1.22.12 P=1",
+		"r go1.22.12 P=2",
+		"p go1.26.8 P=1",
+		"p go1.26.8 P=1 D=panicnil=1",
+		"q go1.26.8 P=1 D=asynctimerchan=1 L=1.22",
+		"q go1.26.8 P=2 D=asynctimerchan=1 L=1.22",
+		"r go1.26.8 P=1",
+		"r go1.26.8 P=2",
 	}
 	if strings.Join(ids, "\n") != strings.Join(want, "\n") {
 		t.Errorf("cells:\n%s\nwant:\n%s", strings.Join(ids, "\n"), strings.Join(want, "\n"))

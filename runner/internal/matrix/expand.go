@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gomatrix/gomatrix/runner/internal/gover"
+	"github.com/gomatrix/gomatrix/runner/internal/results"
 	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
@@ -41,8 +42,8 @@ type Cell struct {
 }
 
 // ID names the cell uniquely within a matrix, in the form used by
-// filters and reports: "busyloop go1.26.8 P=1 D=asyncpreemptoff=1 E=",
-// with " L=1.22" when the go_line axis is set.
+// filters and reports: "busyloop go1.26.8 P=1 D=asyncpreemptoff=1", an
+// unset setting left out.
 func (c *Cell) ID() string {
 	return c.Case.Name + " " + c.Toolchain.Version + " " + c.Settings()
 }
@@ -54,13 +55,10 @@ func procsString(n int) string {
 	return strconv.Itoa(n)
 }
 
-// Settings names the cell's runtime settings: "P=1 D=asyncpreemptoff=1 E=".
+// Settings names the cell's runtime settings as reports do, leaving out
+// those it does not set: "P=1 D=asyncpreemptoff=1", "P=1 L=1.22".
 func (c *Cell) Settings() string {
-	s := fmt.Sprintf("P=%s D=%s E=%s", procsString(c.GOMAXPROCS), c.GODEBUG, c.GOEXPERIMENT)
-	if c.GoLine != "" {
-		s += " L=" + c.GoLine
-	}
-	return s
+	return results.SettingsName(c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT, c.GoLine)
 }
 
 // Matches reports whether the cell satisfies every key of m. case

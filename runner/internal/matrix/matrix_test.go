@@ -254,17 +254,17 @@ include:
 		ids = append(ids, id)
 	}
 	want := []string{
-		"busy go1.13.15 P=1 D= E= EXTRA=1",
-		"busy go1.13.15 P=1 D=asyncpreemptoff=1 E= EXTRA=1",
-		"yield go1.13.15 P=1 D= E= skip",
-		"busy go1.26.8 P=1 D= E= EXTRA=1",
-		"busy go1.26.8 P=1 D=asyncpreemptoff=1 E= EXTRA=1",
-		"busy go1.26.8 P=2 D= E=",
-		"busy go1.26.8 P=2 D=asyncpreemptoff=1 E=",
-		"yield go1.26.8 P=1 D= E=",
-		"yield go1.26.8 P=2 D= E=",
-		"busy go1.26.8 P=8 D= E=",
-		"yield go1.22.12 P=1 D= E=",
+		"busy go1.13.15 P=1 EXTRA=1",
+		"busy go1.13.15 P=1 D=asyncpreemptoff=1 EXTRA=1",
+		"yield go1.13.15 P=1 skip",
+		"busy go1.26.8 P=1 EXTRA=1",
+		"busy go1.26.8 P=1 D=asyncpreemptoff=1 EXTRA=1",
+		"busy go1.26.8 P=2",
+		"busy go1.26.8 P=2 D=asyncpreemptoff=1",
+		"yield go1.26.8 P=1",
+		"yield go1.26.8 P=2",
+		"busy go1.26.8 P=8",
+		"yield go1.22.12 P=1",
 	}
 	if strings.Join(ids, "\n") != strings.Join(want, "\n") {
 		t.Errorf("cells:\n%s\nwant:\n%s", strings.Join(ids, "\n"), strings.Join(want, "\n"))
@@ -349,7 +349,7 @@ claims:
 			timed = append(timed, c.ID())
 		}
 	}
-	if want := []string{"sysmon go1.26.8 P=1 D= E="}; !slices.Equal(timed, want) {
+	if want := []string{"sysmon go1.26.8 P=1"}; !slices.Equal(timed, want) {
 		t.Errorf("timed cells %q, want %q", timed, want)
 	}
 }

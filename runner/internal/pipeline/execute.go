@@ -32,6 +32,14 @@ type ExecOptions struct {
 	// verdict differs from its verdict there, for the same inputs, is
 	// unstable (claim.AgainstPrevious).
 	Previous *results.Results
+	// Out is the directory the results go to: they record the matrix
+	// file relative to it (see MatrixFile). Empty: as the file was named.
+	Out string
+	// Amend, when set, turns the results so far into those to write, at
+	// every checkpoint and at the end, before claims are compared with
+	// Previous and the reporter is told: run -only adds the cells it keeps
+	// from the results it updates. It must not modify its argument.
+	Amend func(*results.Results) *results.Results
 }
 
 // Execute fetches the toolchains r's cells need, builds and runs the
@@ -44,7 +52,7 @@ func (r *Run) Execute(ctx context.Context, o ExecOptions) (*results.Results, err
 	if err := r.fetch(ctx, o.Reporter); err != nil {
 		return nil, err
 	}
-	res := r.newResults()
+	res := r.newResults(o.Out)
 	o.Reporter.RunStarted(r.Cells)
 	s := r.env.NewScheduler(o.SchedulerOptions)
 	s.MatrixDir = r.Matrix.Dir
@@ -55,19 +63,33 @@ func (r *Run) Execute(ctx context.Context, o ExecOptions) (*results.Results, err
 	out, runErr := s.Run(ctx, r.Cells)
 	res.Stats.WallMS = ms(time.Since(start))
 	r.finish(res, out, runErr == nil)
+	res = o.amend(res)
 	claim.AgainstPrevious(res, o.Previous)
 	o.Reporter.Finish(res)
 	return res, runErr
 }
 
-// newResults returns the results of r before any cell has run.
-func (r *Run) newResults() *results.Results {
+// amend returns the results to write (see Amend).
+func (o *ExecOptions) amend(res *results.Results) *results.Results {
+	if o.Amend == nil {
+		return res
+	}
+	return o.Amend(res)
+}
+
+// newResults returns the results of r, to be written to the directory
+// out, before any cell has run.
+func (r *Run) newResults(out string) *results.Results {
+	mi := MatrixInfo(r.Matrix, r.Cases, r.only)
+	if out != "" {
+		mi.File = MatrixFile(r.Matrix.File, out)
+	}
 	return &results.Results{
 		Schema:     results.SchemaVersion,
 		Runner:     Version,
 		Started:    time.Now().UTC().Truncate(time.Second),
 		Host:       results.Host{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPUs: runtime.NumCPU()},
-		Matrix:     MatrixInfo(r.Matrix, r.Cases, r.only),
+		Matrix:     mi,
 		MatrixHash: r.MatrixHash,
 		SourceHash: r.SourceHash,
 		Shard:      r.Shard,
@@ -78,6 +100,18 @@ func (r *Run) newResults() *results.Results {
 // finish completes res with the cells, their counts and the claims.
 func (r *Run) finish(res *results.Results, out []*results.Cell, complete bool) {
 	res.Cells = collect(out)
+	Evaluate(res, r.Matrix.Claims)
+	res.Finished = time.Now().UTC().Truncate(time.Second)
+	res.Complete = complete
+}
+
+// Evaluate sets what the cells of res say together: how many runs they
+// took and how many came from the result cache, the check of their inert
+// settings (a cell and its sibling may prove a mark wrong), the verdicts
+// of claims and each case's minimum Go. A run, a merge and a run that
+// updates earlier results (run -only) all finish their results with it.
+func Evaluate(res *results.Results, claims []matrix.Claim) {
+	res.Stats.Runs, res.Stats.Cached = 0, 0
 	for _, c := range res.Cells {
 		if c.Cached {
 			res.Stats.Cached++
@@ -86,10 +120,8 @@ func (r *Run) finish(res *results.Results, out []*results.Cell, complete bool) {
 		}
 	}
 	settings.CheckInert(res.Cells) // before claims: a corrected cell is evidence
-	res.Claims = claim.Evaluate(r.Matrix.Claims, res.Cells)
+	res.Claims = claim.Evaluate(claims, res.Cells)
 	res.Minimums = compat.Minimums(res)
-	res.Finished = time.Now().UTC().Truncate(time.Second)
-	res.Complete = complete
 }
 
 // fetch installs the toolchains the cells need and points the cells at
@@ -182,7 +214,7 @@ func (c *collector) cellDone(cell *matrix.Cell, r *results.Cell) {
 	if c.o.Checkpoint != nil && time.Since(c.lastWrite) > c.o.CheckpointEvery {
 		c.lastWrite = time.Now()
 		c.res.Cells = collect(c.done)
-		c.o.Checkpoint(c.res)
+		c.o.Checkpoint(c.o.amend(c.res))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/gomatrix/gomatrix/runner/internal/matrix"
 	"github.com/gomatrix/gomatrix/runner/internal/report"
@@ -43,13 +44,69 @@ func MatrixInfo(m *matrix.Matrix, cases []*matrix.Case, f matrix.Filter) results
 		}
 		mi.Cases = append(mi.Cases, rc)
 	}
-	// By key, then in the order the flags were given.
+	mi.Filter = FilterFlags(f)
+	return mi
+}
+
+// FilterFlags returns f as results.json records it: "key=value" flags,
+// by key, then in the order the flags were given.
+func FilterFlags(f matrix.Filter) []string {
+	var out []string
 	for _, k := range slices.Sorted(maps.Keys(f)) {
 		for _, v := range f[k] {
-			mi.Filter = append(mi.Filter, k+"="+v)
+			out = append(out, k+"="+v)
 		}
 	}
-	return mi
+	return out
+}
+
+// MatrixFile is how results written to the directory dir record the
+// matrix file: relative to the directory that holds dir ("matrix.yaml"
+// for results/ beside it), else absolute. Either way the record names
+// one file wherever a command runs from, which is how a run tells the
+// results of its matrix from another's (see MatrixFileOf).
+func MatrixFile(file, dir string) string {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return filepath.ToSlash(file)
+	}
+	parent, err := resultsParent(dir)
+	if err != nil {
+		return filepath.ToSlash(abs)
+	}
+	rel, err := filepath.Rel(parent, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return filepath.ToSlash(abs)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// MatrixFileOf returns the path of the matrix file that results in the
+// directory dir record as recorded (see MatrixFile).
+func MatrixFileOf(recorded, dir string) string {
+	p := filepath.FromSlash(recorded)
+	if filepath.IsAbs(p) {
+		return p
+	}
+	parent, err := resultsParent(dir)
+	if err != nil {
+		return p
+	}
+	return filepath.Join(parent, p)
+}
+
+// resultsParent is the absolute path of the directory that holds dir.
+func resultsParent(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	return filepath.Dir(abs), err
+}
+
+// MatrixCells returns every cell of r's matrix, in order, as Prepare
+// expanded them before -only and -shard kept some: what results that
+// r's run updates may hold.
+func (r *Run) MatrixCells() ([]*matrix.Cell, error) {
+	cells, err := r.Matrix.Expand(r.Cases, r.bySelector())
+	return cells, inputErr(err)
 }
 
 // outputs are the files Write writes into a directory, each a format of

@@ -24,10 +24,10 @@ import (
 //	run-finished         complete, cells, total, counts: {outcome: n},
 //	                     claims: [{id, verdict}], elapsed_ms
 //
-// id names a cell the same way in both of its events: "busyloop
-// go1.13.15 P=1 D= E=", with the versions entry in place of go when the
-// toolchain could not be had, and " L=1.22" after it when the matrix has
-// a go_line axis. go_line_axis is that axis's value, left out without
+// id names a cell the same way in both of its events, and as reports
+// do: "busyloop go1.13.15 P=1 E=preemptibleloops", with the versions
+// entry in place of go when the toolchain could not be had, and each
+// setting only when the cell sets it (" L=1.22" with a go_line axis). go_line_axis is that axis's value, left out without
 // one; go_line the go line the build used. Consumers should ignore
 // events and fields they do not know: more may come.
 type jsonEvents struct {

@@ -18,7 +18,8 @@ import (
 //
 //	built busyloop with go1.13.15 GOEXPERIMENT=preemptibleloops (2.1s)
 //	built errgroup with go1.22.12 go_line=1.21 (1.5s)
-//	[ 3/48] hang        busyloop go1.13.15 P=1 D= E=  5/5 timeout after 1s
+//	[ 3/48] hang        busyloop go1.13.15 P=1  5/5 timeout after 1s
+//	[ 4/48] hang        busyloop go1.13.15 P=1 E=preemptibleloops  5/5 timeout after 1s † GOEXPERIMENT=preemptibleloops is inert
 //	claim C2 holds: holds on go1.13.15 (8 of 8 cells as expected)
 type plain struct {
 	mu    sync.Mutex
@@ -70,7 +71,8 @@ func (p *plain) Finish(r *results.Results) {
 }
 
 // cellLine is the line of a finished cell: its number, outcome, ID, and
-// the runs' counts and time to completion or reason.
+// the runs' counts and time to completion or reason, with the fatal line
+// and a † for each setting that did not take effect, as reports mark it.
 func cellLine(done, total int, c *matrix.Cell, r *results.Cell, color bool) string {
 	detail := ""
 	switch {
@@ -92,6 +94,9 @@ func cellLine(done, total int, c *matrix.Cell, r *results.Cell, color bool) stri
 	}
 	if r.Cached {
 		detail += " (cached)"
+	}
+	if len(r.Inert) > 0 {
+		detail += " " + inertText(r.Inert)
 	}
 	outcome := fmt.Sprintf("%-11s", report.PlainText(r.Outcome))
 	if color {
@@ -142,9 +147,29 @@ func claimLines(r *results.Results, color bool) string {
 	return b.String()
 }
 
-// cellID names a cell in lines and events: "busyloop go1.13.15 P=1 D= E=".
+// inertText says which settings of a cell did not take effect, after
+// the mark reports give such a cell: "† GOEXPERIMENT=preemptibleloops is
+// inert" (the details of why are in the results).
+func inertText(inert []string) string {
+	parts := make([]string, len(inert))
+	for i, in := range inert {
+		in = firstLine(in)
+		if j := strings.Index(in, " is inert"); j >= 0 {
+			in = in[:j+len(" is inert")]
+		}
+		parts[i] = in
+	}
+	return "† " + strings.Join(parts, "; ")
+}
+
+// cellID names a cell in lines and events as results.Cell.ID does once it
+// ran: "busyloop go1.13.15 P=1", the settings it leaves unset left out.
 func cellID(c *matrix.Cell) string {
-	return c.Case.Name + " " + versionLabel(c.Toolchain) + " " + c.Settings()
+	id := c.Case.Name + " " + versionLabel(c.Toolchain)
+	if s := results.SettingsName(c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT, c.GoLine); s != "" {
+		id += " " + s
+	}
+	return id
 }
 
 func versionLabel(t toolchain.Toolchain) string {

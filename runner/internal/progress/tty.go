@@ -17,7 +17,7 @@ import (
 // tty prints plain's lines with a live status line under them, redrawn
 // in place:
 //
-//	[ 37/480] 7% · 4 hang · 1 fail · 0:41 · ETA 8:12 · busyloop go1.13.15 P=1 D= E=
+//	[ 37/480] 7% · 4 hang · 1 fail · 0:41 · ETA 8:12 · busyloop go1.13.15 P=1
 //
 // or, while toolchains download, which ones. The live line is the last
 // line of the terminal, drawn without a newline: every other write

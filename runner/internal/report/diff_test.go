@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 
 	"github.com/gomatrix/gomatrix/runner/internal/golden"
@@ -116,5 +117,31 @@ func TestDiffClaims(t *testing.T) {
 		if d.Regressions() != tt.regressions || len(d.Claims) != tt.changes {
 			t.Errorf("%v → %v: %d regressions, %d changes; want %d, %d", tt.old.Claims, tt.new.Claims, d.Regressions(), len(d.Claims), tt.regressions, tt.changes)
 		}
+	}
+}
+
+// Cells are matched by their fields, not by their names: results of an
+// earlier runner, whose claims name cells by their legacy IDs, against a
+// run of today's, whose claims name them by today's IDs, show no change.
+func TestDiffAcrossNameForms(t *testing.T) {
+	old, new := readFixture(t, "results.json"), readFixture(t, "results.json")
+	names := cellNames(new.Cells)
+	for i := range new.Claims {
+		cl := &new.Claims[i]
+		for _, lines := range [][]string{cl.Holding, cl.Contradicting, cl.Flaky, cl.Excluded, cl.Unstable} {
+			for j := range lines {
+				lines[j], _ = evidenceText(lines[j], new.Cells, names)
+			}
+		}
+	}
+	if old.Claims[1].Holding[0] == new.Claims[1].Holding[0] {
+		t.Fatalf("the claims name cells alike in both runs: %q", old.Claims[1].Holding[0])
+	}
+	slices.Reverse(new.Cells) // a merge may order them otherwise
+	d := Diff(old, new)
+	if !d.Empty() || d.Unchanged != len(old.Cells) {
+		var buf bytes.Buffer
+		DiffText(&buf, d)
+		t.Errorf("want no change:\n%s", buf.String())
 	}
 }

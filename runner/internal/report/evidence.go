@@ -32,12 +32,11 @@ type ClaimRef struct {
 //
 // The claims' lists hold lines "ID: detail"; a line is matched to a cell
 // by its ID rather than split at the first colon, since a GODEBUG value
-// may hold one.
+// may hold one. The claims of results.json files from earlier runners
+// name cells by their LegacyID ("busyloop go1.13.15 P=1 D=– E=–"): those
+// are matched too.
 func Evidence(r *results.Results) map[string][]ClaimRef {
-	ids := make(map[string]bool, len(r.Cells))
-	for i := range r.Cells {
-		ids[r.Cells[i].ID()] = true
-	}
+	names := cellNames(r.Cells)
 	out := map[string][]ClaimRef{}
 	for i := range r.Claims {
 		cl := &r.Claims[i]
@@ -46,8 +45,8 @@ func Evidence(r *results.Results) map[string][]ClaimRef {
 			lines []string
 		}{{Holding, cl.Holding}, {Contradicting, cl.Contradicting}, {FlakyEvidence, cl.Flaky}, {Excluded, cl.Excluded}} {
 			for _, line := range l.lines {
-				id, detail, ok := splitEvidence(line, ids)
-				if ok {
+				if ci, detail, ok := splitEvidence(line, names); ok {
+					id := r.Cells[ci].ID()
 					out[id] = append(out[id], ClaimRef{Claim: cl, Role: l.role, Detail: detail})
 				}
 			}
@@ -56,22 +55,63 @@ func Evidence(r *results.Results) map[string][]ClaimRef {
 	return out
 }
 
-// splitEvidence splits "ID: detail" where ID is one of ids.
-func splitEvidence(line string, ids map[string]bool) (id, detail string, ok bool) {
+// cellNames maps each name a claim's line may give a cell of cells — its
+// ID, and the LegacyID earlier runners named it by — to its index.
+func cellNames(cells []results.Cell) map[string]int {
+	names := make(map[string]int, 2*len(cells))
+	for i := range cells {
+		names[cells[i].LegacyID()] = i
+	}
+	for i := range cells {
+		names[cells[i].ID()] = i // today's name wins any clash
+	}
+	return names
+}
+
+// splitEvidence splits "name: detail" where name is one of names: the
+// index names gives it, and what follows it ("" when the line is the
+// name alone).
+func splitEvidence(line string, names map[string]int) (cell int, detail string, ok bool) {
+	n, ci := nameEnd(line, names)
+	if n < 0 {
+		return -1, "", false
+	}
+	if n == len(line) {
+		return ci, "", true
+	}
+	return ci, line[n+2:], true
+}
+
+// nameEnd returns where the name of a cell ends in line ("name" or
+// "name: detail"), and the cell's index; -1, -1 when line starts with
+// none of names.
+func nameEnd(line string, names map[string]int) (end, cell int) {
 	for i := 0; ; {
 		j := strings.Index(line[i:], ": ")
 		if j < 0 {
-			if ids[line] {
-				return line, "", true
+			if ci, ok := names[line]; ok {
+				return len(line), ci
 			}
-			return "", "", false
+			return -1, -1
 		}
 		i += j
-		if ids[line[:i]] {
-			return line[:i], line[i+2:], true
+		if ci, ok := names[line[:i]]; ok {
+			return i, ci
 		}
 		i += 2
 	}
+}
+
+// evidenceText is a line of a claim's evidence as reports show it: the
+// cell it names by its ID, whichever name the line gave it (an earlier
+// runner's LegacyID), then what the line says of it; with the index of
+// the cell, -1 when it names none (the line is then shown as it is).
+func evidenceText(line string, cells []results.Cell, names map[string]int) (string, int) {
+	n, ci := nameEnd(line, names)
+	if n < 0 {
+		return line, -1
+	}
+	return cells[ci].ID() + line[n:], ci
 }
 
 // Unexpected returns the cells of r that contradict a claim, in the

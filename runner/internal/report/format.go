@@ -25,7 +25,7 @@ var Formats = []Format{
 	{Name: "markdown", Ext: ".md", Aliases: []string{"md"}, Doc: "GitHub-flavoured tables (results/results.md)", Render: Markdown},
 	{Name: "html", Ext: ".html", Doc: "one self-contained page: claims, a heatmap of the cells,\neach cell's details on click (results/index.html)", Render: HTML},
 	{Name: "csv", Ext: ".csv", Doc: "one row per cell, a column per axis and recorded field", Render: CSV},
-	{Name: "junit", Ext: ".xml", Doc: "JUnit XML: a testsuite per case, a testcase per cell (per test\nper cell for a test case); a cell that contradicts a claim, a\ntest that failed, is a failure", Render: JUnit},
+	{Name: "junit", Ext: ".xml", Doc: "JUnit XML as go test users read it: a testsuite per case, a\ntestcase per cell (per test per cell for a test case); fail and\nhang are failures, build-error an error, skip skipped; the claims\nare a testsuite of their own (refuted or partly: a failure)", Render: JUnit},
 	{Name: "json", Ext: ".json", Doc: "results.json itself, re-indented", Render: renderJSON},
 }
 

@@ -46,13 +46,15 @@ func checkGoldens(t *testing.T, name string, r *results.Results) {
 // The columns follow the matrix's order of go lines, not the cells'.
 func TestGoLineColumns(t *testing.T) {
 	table := NewTable(reporttest.GoLine())
-	want := []string{"P=1 D=– E=– L=toolchain", "P=1 D=– E=– L=1.21"}
+	// No cell sets GODEBUG or GOEXPERIMENT: the columns leave them out,
+	// as the cells' names do.
+	want := []string{"P=1 L=toolchain", "P=1 L=1.21"}
 	if !table.GoLine || !slices.Equal(table.Columns, want) {
 		t.Errorf("columns %q (go line %v), want %q", table.Columns, table.GoLine, want)
 	}
 	header := gridHeader(table)
-	if len(header) != 4 || len(header[3]) != 2 || header[3][0].Title != "go line toolchain" || header[2][0].Span != 2 {
-		t.Errorf("grid header %+v, want P, D, E spanning both columns, then a row of go lines", header)
+	if len(header) != 2 || len(header[1]) != 2 || header[1][0].Title != "go line toolchain" || header[0][0].Span != 2 {
+		t.Errorf("grid header %+v, want P spanning both columns, then a row of go lines", header)
 	}
 	if HasGoLineAxis(readFixture(t, "results.json")) {
 		t.Error("results without a go_line axis are said to have one")
@@ -74,7 +76,7 @@ func TestGoLineJUnit(t *testing.T) {
 	for _, c := range got.Suites[0].Cases {
 		names[c.Name] = true
 	}
-	if len(names) != 4 || !names["go1.22.12 P=1 D=– E=– L=1.21"] {
+	if len(names) != 4 || !names["go1.22.12 P=1 L=1.21"] {
 		t.Errorf("testcase names %v, want 4 distinct ones with L=", names)
 	}
 	for _, want := range []string{"go line axis: 1.21\n", "go.mod adapted: toolchain line removed\n"} {

@@ -94,7 +94,8 @@ type htmlPage struct {
 	CaseInfo          []htmlCaseInfo
 	Toolchains        []htmlToolchain
 	Header            [][]htmlHead
-	GoLine            bool // the grid has a go line axis: the legend names L
+	Columns           string // the legend of the axes the columns show
+	InertLegend       string // what † marks
 	Groups            []htmlGroup
 	TestGrids         []htmlTestGrid
 	Cells             []results.Cell
@@ -201,7 +202,8 @@ func newHTMLPage(r *results.Results) (*htmlPage, error) {
 	ev := Evidence(r)
 	table := NewTable(r)
 	p.Header = gridHeader(table)
-	p.GoLine = table.GoLine
+	p.Columns = columnsLegend(table)
+	p.InertLegend = inertLegend
 	p.Groups = htmlGroups(r, table, ev)
 	p.TestGrids = htmlTestGrids(r, table)
 	for _, g := range p.Groups {
@@ -261,12 +263,7 @@ func htmlCounts(cells []results.Cell) []htmlCount {
 
 // htmlClaims are r's claims with their evidence.
 func htmlClaims(r *results.Results) []htmlClaim {
-	ids := map[string]int{}
-	idSet := map[string]bool{}
-	for i := range r.Cells {
-		ids[r.Cells[i].ID()] = i
-		idSet[r.Cells[i].ID()] = true
-	}
+	names := cellNames(r.Cells)
 	var out []htmlClaim
 	for _, c := range r.Claims {
 		hc := htmlClaim{ID: c.ID, Claim: c.Claim, Source: c.Source, Cells: c.Cells, Expect: c.Expect,
@@ -276,7 +273,7 @@ func htmlClaims(r *results.Results) []htmlClaim {
 			lines []string
 		}{{"As expected", c.Holding}, {"Contradicting", c.Contradicting}, {"Flaky", c.Flaky}, {"Unstable", c.Unstable}, {"Excluded", c.Excluded}} {
 			if len(l.lines) > 0 {
-				hc.Lists = append(hc.Lists, evidenceList(l.title, l.lines, ids, idSet))
+				hc.Lists = append(hc.Lists, evidenceList(l.title, l.lines, r.Cells, names))
 			}
 		}
 		out = append(out, hc)
@@ -284,16 +281,13 @@ func htmlClaims(r *results.Results) []htmlClaim {
 	return out
 }
 
-// evidenceList is a claim's evidence lines under title, each linked to
-// the cell it names: ids gives the index of each cell ID, idSet the IDs.
-func evidenceList(title string, lines []string, ids map[string]int, idSet map[string]bool) htmlList {
+// evidenceList is a claim's evidence lines under title, each naming the
+// cell as the page does and linked to it (see evidenceText).
+func evidenceList(title string, lines []string, cells []results.Cell, names map[string]int) htmlList {
 	list := htmlList{Title: title}
 	for _, line := range lines {
-		idx := -1
-		if id, _, ok := splitEvidence(line, idSet); ok {
-			idx = ids[id]
-		}
-		list.Items = append(list.Items, htmlItem{Text: line, Index: idx})
+		text, idx := evidenceText(line, cells, names)
+		list.Items = append(list.Items, htmlItem{Text: text, Index: idx})
 	}
 	return list
 }
@@ -323,6 +317,7 @@ func htmlToolchains(r *results.Results) []htmlToolchain {
 
 // htmlGroups are the grid's rows, a group per case (see groupRows).
 func htmlGroups(r *results.Results, table *Table, ev map[string][]ClaimRef) []htmlGroup {
+	roots := gorootsOf(r)
 	index := map[*results.Cell]int{}
 	for i := range r.Cells {
 		index[&r.Cells[i]] = i
@@ -331,7 +326,7 @@ func htmlGroups(r *results.Results, table *Table, ev map[string][]ClaimRef) []ht
 	for _, g := range groupRows(r, table) {
 		hg := htmlGroup{Case: g[0].Case}
 		for i, row := range g {
-			hr := htmlRowOf(row, index, ev)
+			hr := htmlRowOf(row, index, ev, roots)
 			if i == 0 {
 				hr.Span = len(g)
 			}
@@ -344,7 +339,7 @@ func htmlGroups(r *results.Results, table *Table, ev map[string][]ClaimRef) []ht
 
 // htmlRowOf is a row of the grid; index gives the position of each cell
 // in r.Cells.
-func htmlRowOf(row Row, index map[*results.Cell]int, ev map[string][]ClaimRef) htmlRow {
+func htmlRowOf(row Row, index map[*results.Cell]int, ev map[string][]ClaimRef, roots goroots) htmlRow {
 	hr := htmlRow{Case: row.Case, Go: row.Go}
 	if row.OS != "" {
 		hr.Go += " · " + row.OS // the host is an axis of merged results
@@ -354,7 +349,7 @@ func htmlRowOf(row Row, index map[*results.Cell]int, ev map[string][]ClaimRef) h
 			hr.Cells = append(hr.Cells, htmlCell{Index: -1})
 			continue
 		}
-		hr.Cells = append(hr.Cells, gridCell(c, index[c], ev[c.ID()]))
+		hr.Cells = append(hr.Cells, gridCell(c, index[c], ev[c.ID()], roots))
 	}
 	return hr
 }
@@ -394,32 +389,12 @@ func cspHash(s string) string {
 	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
-// A gridAxis is a header row of the grid: an axis's name, and the label
-// of a cell's value on it ("P=1", "D=–").
-type gridAxis struct {
-	name  string
-	label func(c *results.Cell) string
-}
-
-// gridAxes are the grid's header rows, outermost first, as the columns
-// are sorted (see columnRank); the go line's row is last, and only there
-// when the results have that axis.
-var gridAxes = []gridAxis{
-	{"GOMAXPROCS", func(c *results.Cell) string { return "P=" + unsetDash(strconv.Itoa(c.GOMAXPROCS), c.GOMAXPROCS == 0) }},
-	{"GODEBUG", func(c *results.Cell) string { return "D=" + unsetDash(c.GODEBUG, c.GODEBUG == "") }},
-	{"GOEXPERIMENT", func(c *results.Cell) string { return "E=" + unsetDash(c.GOEXPERIMENT, c.GOEXPERIMENT == "") }},
-	{"go line", func(c *results.Cell) string { return "L=" + unsetDash(c.GoLineAxis, c.GoLineAxis == "") }},
-}
-
-// gridHeader returns the grid's header rows: GOMAXPROCS, then GODEBUG,
-// then GOEXPERIMENT, then the go line when the table has that axis, each
-// merging adjacent columns that share the values of its axis and of the
-// axes above it.
+// gridHeader returns the grid's header rows: a row per axis the table
+// shows (see Table.axes), outermost first — GOMAXPROCS, GODEBUG,
+// GOEXPERIMENT, the go line — each merging adjacent columns that share
+// the values of its axis and of the axes above it.
 func gridHeader(t *Table) [][]htmlHead {
-	axes := gridAxes[:3]
-	if t.GoLine {
-		axes = gridAxes
-	}
+	axes := t.axes()
 	// labels[i] are column i's labels, an axis each.
 	labels := make([][]string, len(t.Columns))
 	for i := range t.Columns {
@@ -440,7 +415,7 @@ func gridHeader(t *Table) [][]htmlHead {
 				rows[level][len(rows[level])-1].Span++
 				continue
 			}
-			v := strings.TrimPrefix(l[level][1:], "=")
+			v := strings.TrimPrefix(l[level], a.letter+"=")
 			if v == "–" {
 				v = "unset"
 			}
@@ -448,14 +423,6 @@ func gridHeader(t *Table) [][]htmlHead {
 		}
 	}
 	return rows
-}
-
-// unsetDash is s, or "–" when the setting is unset.
-func unsetDash(s string, unset bool) string {
-	if unset {
-		return "–"
-	}
-	return s
 }
 
 // groupRows orders the table's rows case by case — cases in the matrix's
@@ -499,7 +466,7 @@ func groupRows(r *results.Results, t *Table) [][]Row {
 // gridCell is a cell's square in the grid: a short label, marks for
 // flaky (~), inert (†) and contradicting a claim (!), and a title saying
 // it all in words.
-func gridCell(c *results.Cell, index int, refs []ClaimRef) htmlCell {
+func gridCell(c *results.Cell, index int, refs []ClaimRef, roots goroots) htmlCell {
 	hc := htmlCell{Index: index, Outcome: c.Outcome, Label: shortLabel(c), Flaky: c.Flaky, Inert: len(c.Inert) > 0}
 	title := []string{c.ID() + ": " + c.Outcome}
 	if c.Outcome == results.Complete && c.CompleteMS != nil {
@@ -508,8 +475,8 @@ func gridCell(c *results.Cell, index int, refs []ClaimRef) htmlCell {
 			title[0] += " (median; " + s.String() + ")"
 		}
 	}
-	if c.Reason != "" {
-		title = append(title, firstLine(c.Reason))
+	if reason := roots.reasonLine(c, firstLine(c.Reason)); reason != "" {
+		title = append(title, reason)
 	}
 	if c.Runs > 1 {
 		title = append(title, fmt.Sprintf("%d runs: %s", c.Runs, countsText(c, " ", ", ")))

@@ -43,6 +43,7 @@ type htmlTestCell struct {
 	Index        int
 	Test         string
 	Class, Label string
+	Marks        string // † when a setting of the cell did not take effect
 	Title        string
 }
 
@@ -59,6 +60,7 @@ func htmlTestGrids(r *results.Results, table *Table) []htmlTestGrid {
 	for i := range r.Cells {
 		index[&r.Cells[i]] = i
 	}
+	roots := gorootsOf(r)
 	var out []htmlTestGrid
 	for n, g := range testGrids(r, table) {
 		hg := htmlTestGrid{Case: g.Case, N: n, NoTests: g.Ran == 0,
@@ -73,7 +75,7 @@ func htmlTestGrids(r *results.Results, table *Table) []htmlTestGrid {
 			}
 		}
 		for _, name := range g.Differ[:min(len(g.Differ), htmlMaxTests)] {
-			hg.Groups = append(hg.Groups, htmlTestGroupOf(g, name, index))
+			hg.Groups = append(hg.Groups, htmlTestGroupOf(g, name, index, roots))
 		}
 		hg.More = len(g.Differ) - len(hg.Groups)
 		out = append(out, hg)
@@ -85,7 +87,7 @@ func htmlTestGrids(r *results.Results, table *Table) []htmlTestGrid {
 func countText(outcome string, n int) string { return strconv.Itoa(n) + " " + outcome }
 
 // htmlTestGroupOf is the rows of the test called name: one per version.
-func htmlTestGroupOf(g *testGrid, name string, index map[*results.Cell]int) htmlTestGroup {
+func htmlTestGroupOf(g *testGrid, name string, index map[*results.Cell]int, roots goroots) htmlTestGroup {
 	tg := htmlTestGroup{Test: name}
 	for _, row := range g.Table.Rows {
 		hr := htmlTestRow{Go: row.Go}
@@ -93,7 +95,7 @@ func htmlTestGroupOf(g *testGrid, name string, index map[*results.Cell]int) html
 			hr.Go += " · " + row.OS
 		}
 		for _, c := range row.Cells {
-			hr.Cells = append(hr.Cells, htmlTestCellOf(g, c, name, index))
+			hr.Cells = append(hr.Cells, htmlTestCellOf(g, c, name, index, roots))
 		}
 		tg.Rows = append(tg.Rows, hr)
 	}
@@ -101,7 +103,7 @@ func htmlTestGroupOf(g *testGrid, name string, index map[*results.Cell]int) html
 }
 
 // htmlTestCellOf is the square of the test called name in cell c.
-func htmlTestCellOf(g *testGrid, c *results.Cell, name string, index map[*results.Cell]int) htmlTestCell {
+func htmlTestCellOf(g *testGrid, c *results.Cell, name string, index map[*results.Cell]int, roots goroots) htmlTestCell {
 	if c == nil {
 		return htmlTestCell{Index: -1}
 	}
@@ -111,8 +113,8 @@ func htmlTestCellOf(g *testGrid, c *results.Cell, name string, index map[*result
 	case !ran:
 		hc.Test, hc.Class, hc.Label = "", "o-"+c.Outcome, "("+c.Outcome+")"
 		hc.Title = c.ID() + ": ran no tests: " + c.Outcome
-		if c.Reason != "" {
-			hc.Title += ": " + firstLine(c.Reason)
+		if reason := roots.reasonLine(c, firstLine(c.Reason)); reason != "" {
+			hc.Title += ": " + reason
 		}
 	case t == nil:
 		hc.Class, hc.Label = testClasses[notRun], notRun
@@ -120,6 +122,12 @@ func htmlTestCellOf(g *testGrid, c *results.Cell, name string, index map[*result
 	default:
 		hc.Class, hc.Label = testClasses[t.Outcome], t.Outcome
 		hc.Title = testTitle(c, t)
+	}
+	if len(c.Inert) > 0 {
+		hc.Class, hc.Marks = strings.TrimSpace(hc.Class+" inert"), "†"
+		for _, in := range c.Inert {
+			hc.Title += "\ninert: " + in
+		}
 	}
 	return hc
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
@@ -89,26 +90,43 @@ type junitSkipped struct {
 	Message string `xml:"message,attr"`
 }
 
-// JUnit writes r as JUnit XML: a testsuite per case (in the matrix's
-// order), a testcase per cell named by its version and settings
-// ("go1.13.15 P=1 D=– E=–", then " L=1.22" with a go line axis), so a
-// CI system's history follows a cell from run to run. A cell that
-// contradicts a claim is a failure whose message names the claim and
-// what the cell did, and whose text is the evidence; a skip cell is
-// skipped with its reason; every other cell passes, whatever its
-// outcome, since outcomes are observations — only a claim says what was
-// expected. Each testcase's system-out describes the cell (outcome,
-// exit, durations, go line, reproduce command, output excerpts);
-// system-err holds the goroutine dump or the build output.
+// JUnit writes r as JUnit XML, with the meaning a go test user expects:
+// a cell is a test, and what would fail a test fails it; a claim is an
+// assertion about cells, checked in a testsuite of its own.
 //
-// A test case's tests say themselves what was expected, so its cells are
-// written as junitTestCases says: a testcase per test per cell.
+//	testsuite                     a case, in the matrix's order; then "claims"
+//	testcase                      a cell, named by version and settings ("go1.13.15
+//	                              P=1 D=– E=–", " L=1.22" with a go line axis) so that
+//	                              a CI system's history follows it; in a test case
+//	                              (kind: test), a test of a cell, classed by the cell's ID
+//	complete; a test that passed  passes
+//	fail; a test that failed      <failure type="fail">: the reason and fatal line
+//	hang                          <failure type="hang">: "timed out after 1s", and
+//	                              the tests running then (go test: panic: test timed out)
+//	a test running at the end     <failure type="running">: "test timed out after 1s:
+//	                              TestX was running", or the test binary exited in it
+//	build-error                   <error type="build-error">: the build output
+//	skip; a test skipped          <skipped>: why
+//	claim holds                   passes
+//	claim refuted, partly         <failure type="refuted|partly">: the summary, and the
+//	                              cells that contradict it
+//	claim untested, flaky,        <skipped>: the verdict (the cells do not settle it)
+//	unstable
+//
+// A cell of a test case that fails or hangs with no test failing (in
+// TestMain, between tests) is a testcase of its own beside its tests'
+// (see junitTestCases). The tests, failures, errors and skipped of each
+// testsuite count its testcases, and those of testsuites all of them; a
+// testcase has at most one of failure, error and skipped.
+//
+// Each cell's system-out describes it (outcome, exit, durations, go
+// line, the claims naming it, reproduce command, output excerpts);
+// system-err holds the goroutine dump or the build output.
 func JUnit(w io.Writer, r *results.Results) error {
 	ev := Evidence(r)
 	testCase := isTestCase(r)
 	suites, order := newJUnitSuites(r)
-	totalMS := 0.0
-	suiteMS := map[string]float64{}
+	suiteMS, totalMS := map[string]float64{}, 0.0
 	for i := range r.Cells {
 		c := &r.Cells[i]
 		if testCase[c.Case] {
@@ -121,19 +139,26 @@ func JUnit(w io.Writer, r *results.Results) error {
 	}
 	all := junitSuites{Name: "gomatrix " + r.Matrix.File, Time: seconds(totalMS)}
 	for _, name := range order {
-		s := suites[name]
-		s.Time = seconds(suiteMS[name])
-		if !r.Started.IsZero() {
-			s.Timestamp = r.Started.UTC().Format("2006-01-02T15:04:05")
-		}
-		s.Properties = junitProperties(r)
-		all.Suites = append(all.Suites, *s)
-		all.Tests += s.Tests
-		all.Failures += s.Failures
-		all.Errors += s.Errors
-		all.Skipped += s.Skipped
+		all.addSuite(suites[name], suiteMS[name], r)
+	}
+	if len(r.Claims) > 0 {
+		all.addSuite(junitClaims(r.Claims), 0, r)
 	}
 	return writeJUnit(w, all)
+}
+
+// addSuite adds s, whose cells took ms, to all, and counts it.
+func (all *junitSuites) addSuite(s *junitSuite, ms float64, r *results.Results) {
+	s.Time = seconds(ms)
+	if !r.Started.IsZero() {
+		s.Timestamp = r.Started.UTC().Format("2006-01-02T15:04:05")
+	}
+	s.Properties = junitProperties(r)
+	all.Suites = append(all.Suites, *s)
+	all.Tests += s.Tests
+	all.Failures += s.Failures
+	all.Errors += s.Errors
+	all.Skipped += s.Skipped
 }
 
 // newJUnitSuites returns an empty suite per case, by name, and the names
@@ -173,7 +198,8 @@ func (s *junitSuite) add(tcs ...junitCase) {
 	}
 }
 
-// junitCaseOf is the testcase of cell c; refs are the claims naming it.
+// junitCaseOf is the testcase of cell c, as its outcome says; refs are
+// the claims naming it.
 func junitCaseOf(c *results.Cell, refs []ClaimRef) junitCase {
 	tc := junitCase{
 		Classname: c.Case,
@@ -182,12 +208,101 @@ func junitCaseOf(c *results.Cell, refs []ClaimRef) junitCase {
 		SystemOut: newJUnitText(cellDescription(c, refs)),
 		SystemErr: newJUnitText(firstNonEmpty(c.GoroutineDump, c.BuildOutput)),
 	}
-	if f := junitFailureOf(c, refs); f != nil {
-		tc.Failure = f
-	} else if c.Outcome == results.Skip {
+	switch c.Outcome {
+	case results.Fail:
+		tc.Failure = &junitFailure{Message: failMessage(c), Type: c.Outcome, Text: xmlSafe(cellDescription(c, nil))}
+	case results.Hang:
+		tc.Failure = &junitFailure{Message: timedOut(c) + runningTests(c), Type: c.Outcome, Text: xmlSafe(cellDescription(c, nil))}
+	case results.BuildError:
+		tc.Error = &junitFailure{Message: orWord(firstLine(c.Reason), "the build failed"), Type: c.Outcome, Text: xmlSafe(c.BuildOutput)}
+	case results.Skip:
 		tc.Skipped = &junitSkipped{Message: c.Reason}
 	}
 	return tc
+}
+
+// failMessage says in a line why cell c failed: its reason, and the
+// fatal line ("panic: boom") when the reason does not hold it.
+func failMessage(c *results.Cell) string {
+	msg := orWord(firstLine(c.Reason), "failed")
+	if c.FatalLine != "" && !strings.Contains(msg, c.FatalLine) {
+		msg += ": " + c.FatalLine
+	}
+	return msg
+}
+
+// timedOut says that cell c hung, as go test says it of a test: "test
+// timed out after 1s".
+func timedOut(c *results.Cell) string {
+	if c.TimeoutMS <= 0 {
+		return "timed out"
+	}
+	return "timed out after " + (time.Duration(c.TimeoutMS) * time.Millisecond).String()
+}
+
+// runningTests names the tests of cell c still running when it stopped
+// (": running TestWait"), or "".
+func runningTests(c *results.Cell) string {
+	var names []string
+	for _, t := range c.Tests {
+		if t.Outcome == results.TestRunning {
+			names = append(names, t.Name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return ": running " + strings.Join(names, ", ")
+}
+
+// junitClaims is the suite of the claims: a testcase per claim, as
+// junitClaim says.
+func junitClaims(claims []results.Claim) *junitSuite {
+	s := &junitSuite{Name: "claims"}
+	for i := range claims {
+		s.add(junitClaim(&claims[i]))
+	}
+	return s
+}
+
+// junitClaim is the testcase of claim cl: a failure when the cells refute
+// it or it holds only partly; skipped when they do not settle it
+// (untested, flaky, unstable); else it passes. The text says the claim,
+// its verdict and the cells that contradict it.
+func junitClaim(cl *results.Claim) junitCase {
+	tc := junitCase{Classname: "claims", Name: cl.ID + ": " + oneLine(cl.Claim), Time: seconds(0)}
+	text := claimText(cl)
+	switch cl.Verdict {
+	case results.Refuted, results.Partly:
+		tc.Failure = &junitFailure{Message: cl.Verdict + ": " + oneLine(cl.Summary), Type: cl.Verdict, Text: xmlSafe(text)}
+		return tc
+	case results.Untested, results.Flaky, results.Unstable:
+		tc.Skipped = &junitSkipped{Message: cl.Verdict + ": " + oneLine(cl.Summary)}
+	}
+	tc.SystemOut = newJUnitText(text)
+	return tc
+}
+
+// claimText describes claim cl in plain text: what it says, of which
+// cells, what they showed, and the cells that contradict it, are flaky
+// or make it unstable.
+func claimText(cl *results.Claim) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "claim %s: %s\n", cl.ID, cl.Claim)
+	if cl.Source != "" {
+		fmt.Fprintf(&b, "source: %s\n", cl.Source)
+	}
+	fmt.Fprintf(&b, "cells: %s\nexpected: %s\nverdict: %s: %s\n", cl.Cells, cl.Expect, cl.Verdict, cl.Summary)
+	fmt.Fprintf(&b, "cells as expected: %d; excluded: %d\n", len(cl.Holding), len(cl.Excluded))
+	for _, l := range []struct {
+		what  string
+		lines []string
+	}{{"contradicting", cl.Contradicting}, {"flaky", cl.Flaky}, {"unstable", cl.Unstable}} {
+		for _, line := range l.lines {
+			fmt.Fprintf(&b, "%s: %s\n", l.what, line)
+		}
+	}
+	return b.String()
 }
 
 // junitProperties are the properties of every suite of r.
@@ -215,28 +330,6 @@ func writeJUnit(w io.Writer, all junitSuites) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
-}
-
-// junitFailureOf is the failure of a cell that contradicts a claim, or nil.
-func junitFailureOf(c *results.Cell, refs []ClaimRef) *junitFailure {
-	var msgs []string
-	var text strings.Builder
-	for _, ref := range refs {
-		if ref.Role != Contradicting {
-			continue
-		}
-		cl := ref.Claim
-		msgs = append(msgs, fmt.Sprintf("contradicts claim %s (expected %s): %s", cl.ID, cl.Expect, orWord(ref.Detail, c.Outcome)))
-		fmt.Fprintf(&text, "claim %s: %s\n", cl.ID, cl.Claim)
-		if cl.Source != "" {
-			fmt.Fprintf(&text, "source: %s\n", cl.Source)
-		}
-		fmt.Fprintf(&text, "cells: %s\nexpected: %s\nthis cell: %s\nverdict: %s: %s\n\n", cl.Cells, cl.Expect, orWord(ref.Detail, c.Outcome), cl.Verdict, cl.Summary)
-	}
-	if len(msgs) == 0 {
-		return nil
-	}
-	return &junitFailure{Message: strings.Join(msgs, "; "), Type: "contradicts-claim", Text: xmlSafe(text.String() + cellDescription(c, nil))}
 }
 
 // cellDescription describes a cell in plain text, for JUnit's

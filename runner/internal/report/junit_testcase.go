@@ -8,28 +8,32 @@ import (
 
 // junitTestCases are the testcases of a cell of a test case: one per
 // test, named by the test and classed by the cell's ID (so the same test
-// in different cells stays distinct) — a failure for a test that failed,
-// an error for one that had not ended (the cell hung, or the test binary
-// exited in it), skipped for a skip — each with the test's output. A
-// cell that ran no tests is one testcase, as a program's cell is, but a
-// failure when it did not build and an error when it failed or hung
-// before any test started. A cell that contradicts a claim keeps its
-// own testcase beside its tests', so the claim's failure is not lost.
+// in different cells stays distinct), as junitTestCase says. A cell that
+// ran no tests is one testcase, as a program's cell is; so is a cell
+// that failed or hung with no test failing (TestMain, a panic between
+// tests, a hang before the first test), beside its tests', so that its
+// failure is not lost.
 func junitTestCases(c *results.Cell, refs []ClaimRef) []junitCase {
 	if len(c.Tests) == 0 {
-		return []junitCase{junitNoTests(c, refs)}
+		return []junitCase{junitCaseOf(c, refs)}
 	}
 	var out []junitCase
-	if tc := junitCaseOf(c, refs); tc.Failure != nil {
+	failed := false
+	for i := range c.Tests {
+		tc := junitTestCase(c, &c.Tests[i])
+		failed = failed || tc.Failure != nil
 		out = append(out, tc)
 	}
-	for i := range c.Tests {
-		out = append(out, junitTestCase(c, &c.Tests[i]))
+	if !failed && (c.Outcome == results.Fail || c.Outcome == results.Hang) {
+		out = append([]junitCase{junitCaseOf(c, refs)}, out...)
 	}
 	return out
 }
 
-// junitTestCase is the testcase of test t in cell c.
+// junitTestCase is the testcase of test t in cell c, as go test reports
+// it: a failure for a test that failed, and for one that had not ended
+// (the cell hung in it, "test timed out", or the test binary exited in
+// it), skipped for a skip — each with the test's output.
 func junitTestCase(c *results.Cell, t *results.Test) junitCase {
 	tc := junitCase{Classname: c.ID(), Name: t.Name, Time: seconds(t.ElapsedMS)}
 	out := xmlSafe(t.Output)
@@ -39,30 +43,13 @@ func junitTestCase(c *results.Cell, t *results.Test) junitCase {
 	case results.TestRunning:
 		msg := "did not end: the test binary exited in it"
 		if c.Outcome == results.Hang {
-			msg = "still running at the timeout: the cell hung in it"
+			msg = "test " + timedOut(c) + ": " + t.Name + " was running"
 		}
-		tc.Error = &junitFailure{Message: msg, Type: "running", Text: out}
+		tc.Failure = &junitFailure{Message: msg, Type: "running", Text: out}
 	case results.TestSkip:
 		tc.Skipped = &junitSkipped{Message: lastLine(t.Output)}
 	default:
 		tc.SystemOut = newJUnitText(t.Output)
-	}
-	return tc
-}
-
-// junitNoTests is the testcase of a cell of a test case that ran no
-// tests: as a program's cell, but a build error fails, and a fail or a
-// hang with no test to pin it on is an error.
-func junitNoTests(c *results.Cell, refs []ClaimRef) junitCase {
-	tc := junitCaseOf(c, refs)
-	if tc.Failure != nil {
-		return tc
-	}
-	switch c.Outcome {
-	case results.BuildError:
-		tc.Failure = &junitFailure{Message: firstLine(c.Reason), Type: c.Outcome, Text: xmlSafe(c.BuildOutput)}
-	case results.Fail, results.Hang:
-		tc.Error = &junitFailure{Message: firstLine(c.Reason), Type: c.Outcome, Text: xmlSafe(c.Reason)}
 	}
 	return tc
 }

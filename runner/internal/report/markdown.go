@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gomatrix/gomatrix/runner/internal/results"
@@ -86,16 +87,24 @@ func mdClaims(p *printer, r *results.Results) {
 			verdictText(c.Verdict), MarkdownText(c.Summary))
 	}
 	p.printf("\n")
+	names := cellNames(r.Cells)
+	evidence := func(lines []string) []string {
+		out := make([]string, len(lines))
+		for i, l := range lines {
+			out[i], _ = evidenceText(l, r.Cells, names)
+		}
+		return out
+	}
 	for _, c := range r.Claims {
 		if len(c.Contradicting)+len(c.Flaky)+len(c.Unstable)+len(c.Excluded) == 0 {
 			continue
 		}
 		p.printf("<details><summary>%s: evidence (%d as expected, %d contradicting, %d flaky, %s%d excluded)</summary>\n\n",
 			markdownHTML(c.ID), len(c.Holding), len(c.Contradicting), len(c.Flaky), unstableCount(c), len(c.Excluded))
-		mdList(p, "Contradicting", c.Contradicting)
-		mdList(p, "Flaky", c.Flaky)
-		mdList(p, "Unstable", c.Unstable)
-		mdList(p, "Excluded", c.Excluded)
+		mdList(p, "Contradicting", evidence(c.Contradicting))
+		mdList(p, "Flaky", evidence(c.Flaky))
+		mdList(p, "Unstable", evidence(c.Unstable))
+		mdList(p, "Excluded", evidence(c.Excluded))
 		p.printf("</details>\n\n")
 	}
 }
@@ -120,7 +129,7 @@ func mdGridHeader(p *printer, first string, table *Table) {
 	if table.HasOS() {
 		p.printf(" os |")
 	}
-	for _, col := range table.Columns {
+	for _, col := range table.columnLabels() {
 		p.printf(" %s |", MarkdownText(col))
 	}
 	p.printf("\n|---|---|")
@@ -145,26 +154,34 @@ func mdOutcomes(p *printer, table *Table) {
 		}
 		p.printf("\n")
 	}
-	p.printf("\nColumns: %s. ", columnsLegend(table.GoLine))
+	p.printf("\nColumns: %s. ", columnsLegend(table))
 	p.printf("Legend: %s complete (time until completion), %s hang (still running at the timeout), %s fail, %s build-error, %s skip; "+
 		"a count such as 3/5 means the runs disagreed (flaky) and shows how many had the majority outcome; "+
-		"† a setting of the cell did not take effect (see Notes).\n",
-		symbols[results.Complete], symbols[results.Hang], symbols[results.Fail], symbols[results.BuildError], symbols[results.Skip])
+		"† %s (see Notes).\n",
+		symbols[results.Complete], symbols[results.Hang], symbols[results.Fail], symbols[results.BuildError], symbols[results.Skip], inertLegend)
 }
 
-// columnsLegend spells out the letters of the settings columns; L only
-// when there is a go line axis, so reports without one read as before.
-func columnsLegend(goLine bool) string {
-	l := ""
-	if goLine {
-		l = "L = go line, "
+// inertLegend says what † marks, in every grid's legend.
+const inertLegend = "a GODEBUG or GOEXPERIMENT setting of the cell did not take effect: it ran as if the setting were unset"
+
+// columnsLegend spells out the letters of the axes t's columns show
+// (see Table.axes), and the dash when a column has one.
+func columnsLegend(t *Table) string {
+	var parts []string
+	for _, a := range t.axes() {
+		parts = append(parts, a.letter+" = "+a.name)
 	}
-	return "P = GOMAXPROCS, D = GODEBUG, E = GOEXPERIMENT, " + l + "– = unset"
+	for _, l := range t.columnLabels() {
+		if strings.Contains(l, "=–") {
+			return strings.Join(append(parts, "– = unset"), ", ")
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // mdNotes writes the notes that explain failures (see notes).
 func mdNotes(p *printer, r *results.Results) {
-	lines := notes(r.Cells)
+	lines := notes(r.Cells, gorootsOf(r))
 	if len(lines) == 0 {
 		return
 	}
@@ -217,11 +234,107 @@ func completeOn(c results.Case) string {
 // (GOMAXPROCS × GODEBUG × GOEXPERIMENT × go line), both in the matrix's
 // order.
 type Table struct {
+	// Columns name the columns by their value on each axis the table
+	// shows (see axes): "P=1 D=–".
 	Columns []string
 	Rows    []Row
 	// GoLine is set when the results have a go_line axis (see
 	// HasGoLineAxis): the columns' names then end in " L=…".
 	GoLine bool
+}
+
+// A gridAxis is a setting the columns of a grid vary by: its letter in
+// names ("P"), its name ("GOMAXPROCS"), and a cell's value on it, ""
+// when the cell leaves it unset.
+type gridAxis struct {
+	letter, name string
+	value        func(c *results.Cell) string
+}
+
+// gridAxes are the axes of the columns, outermost first, as the columns
+// are sorted (see columnRank).
+var gridAxes = []gridAxis{
+	{"P", "GOMAXPROCS", func(c *results.Cell) string { return procsText(c.GOMAXPROCS) }},
+	{"D", "GODEBUG", func(c *results.Cell) string { return c.GODEBUG }},
+	{"E", "GOEXPERIMENT", func(c *results.Cell) string { return c.GOEXPERIMENT }},
+	{"L", "go line", func(c *results.Cell) string { return c.GoLineAxis }},
+}
+
+func procsText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+// label is c's value on a as a column header shows it: "P=1", "D=–"
+// when c leaves it unset.
+func (a gridAxis) label(c *results.Cell) string {
+	v := a.value(c)
+	if v == "" {
+		v = "–"
+	}
+	return a.letter + "=" + v
+}
+
+// shownAxes are the axes columns of cells show: those some cell sets,
+// and the go line's whenever goLine is set — an axis no cell sets would
+// only say "unset" in every column, as cell names leave it out — or
+// GOMAXPROCS alone when there is none, so that a column has a name.
+func shownAxes(cells []*results.Cell, goLine bool) []gridAxis {
+	var out []gridAxis
+	for _, a := range gridAxes {
+		used := a.letter == "L" && goLine
+		for _, c := range cells {
+			used = used || a.value(c) != ""
+		}
+		if used {
+			out = append(out, a)
+		}
+	}
+	if len(out) == 0 {
+		out = gridAxes[:1]
+	}
+	return out
+}
+
+// axes are the axes t's columns show (see shownAxes).
+func (t *Table) axes() []gridAxis {
+	var cells []*results.Cell
+	for _, row := range t.Rows {
+		for _, c := range row.Cells {
+			if c != nil {
+				cells = append(cells, c)
+			}
+		}
+	}
+	return shownAxes(cells, t.GoLine)
+}
+
+// columnLabel names the column of c: its value on each of axes, "P=1 D=–".
+func columnLabel(c *results.Cell, axes []gridAxis) string {
+	labels := make([]string, len(axes))
+	for i, a := range axes {
+		labels[i] = a.label(c)
+	}
+	return strings.Join(labels, " ")
+}
+
+// columnLabels names t's columns by the axes t shows, each after the
+// first cell it has (a table cut from another may show fewer axes than
+// the one its Columns were named in).
+func (t *Table) columnLabels() []string {
+	axes := t.axes()
+	out := make([]string, len(t.Columns))
+	for i := range t.Columns {
+		for _, row := range t.Rows {
+			if c := row.Cells[i]; c != nil {
+				out[i] = columnLabel(c, axes)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // A Row is one case under one toolchain; Cells[i] is nil where the
@@ -259,8 +372,11 @@ func NewTable(r *results.Results) *Table {
 		a, b := columnRank(&r.Matrix, cols[i]), columnRank(&r.Matrix, cols[j])
 		return slices.Compare(a[:], b[:]) < 0
 	})
+	// The axes no cell sets are unset in every cell: leaving them out of
+	// the names merges no two columns.
+	axes := shownAxes(cols, t.GoLine)
 	for _, c := range cols {
-		s := c.Settings()
+		s := columnLabel(c, axes)
 		if _, ok := colIdx[s]; !ok {
 			colIdx[s] = len(t.Columns)
 			t.Columns = append(t.Columns, s)
@@ -279,7 +395,7 @@ func NewTable(r *results.Results) *Table {
 			rowIdx[k] = ri
 			t.Rows = append(t.Rows, Row{Case: c.Case, Go: v, OS: c.OS, Cells: make([]*results.Cell, len(t.Columns))})
 		}
-		t.Rows[ri].Cells[colIdx[c.Settings()]] = c
+		t.Rows[ri].Cells[colIdx[columnLabel(c, axes)]] = c
 	}
 	return t
 }
@@ -398,7 +514,7 @@ func countLine(cells []results.Cell) string {
 
 // notes lists, once per distinct reason, why cells failed, did not build
 // or were skipped, with the cells it applies to.
-func notes(cells []results.Cell) []string {
+func notes(cells []results.Cell, roots goroots) []string {
 	type note struct {
 		text  string
 		cells []string
@@ -430,14 +546,10 @@ func notes(cells []results.Cell) []string {
 		if c.GoModAdapted != "" {
 			add("ℹ️ go.mod adapted for the toolchain: "+c.GoModAdapted, c)
 		}
-		var text string
 		switch c.Outcome {
 		case results.Fail, results.BuildError, results.Skip:
-			text = fmt.Sprintf("%s %s: %s", symbols[c.Outcome], c.Outcome, oneLine(c.Reason))
-		default:
-			continue
+			add(fmt.Sprintf("%s %s: %s", symbols[c.Outcome], c.Outcome, roots.reasonLine(&c, oneLine(c.Reason))), c)
 		}
-		add(text, c)
 	}
 	out := make([]string, len(order))
 	for i, t := range order {
@@ -451,6 +563,49 @@ func notes(cells []results.Cell) []string {
 		out[i] = fmt.Sprintf("%s — %d cell(s): %s%s", MarkdownText(n.text), len(n.cells), MarkdownText(strings.Join(list, "; ")), more)
 	}
 	return out
+}
+
+// goroots are the directories a run's toolchains were installed in on
+// the machine that ran it, by selector and version.
+type goroots map[[2]string]string
+
+func gorootsOf(r *results.Results) goroots {
+	g := goroots{}
+	for _, t := range r.Toolchains {
+		if len(t.GOROOT) > 1 {
+			g[[2]string{t.Selector, t.Version}] = t.GOROOT
+		}
+	}
+	return g
+}
+
+// reasonLine is what a summary (a note, a square's title) says of why c
+// ended as it did: reason (c.Reason or a line of it) with the fatal line
+// (see withFatalLine), and c's toolchain's directory written $GOROOT, as
+// the go command's paths relative to it already are — "package net/netip
+// is not in GOROOT ($GOROOT/src/net/netip)" — so reasons that differ only
+// by it read, and group, as one. results.json keeps the path; a variant's
+// directory, which it does not record, stays as it is.
+func (g goroots) reasonLine(c *results.Cell, reason string) string {
+	s := withFatalLine(reason, c)
+	if root := g[[2]string{c.Selector, c.Go}]; root != "" {
+		s = strings.NewReplacer(root+"/", "$GOROOT/", root+`\`, `$GOROOT\`).Replace(s)
+	}
+	return s
+}
+
+// withFatalLine is reason followed by the runtime's fatal line, when the
+// cell recorded one that reason does not give: "exit status 2" alone does
+// not tell a deadlock from a panic.
+func withFatalLine(reason string, c *results.Cell) string {
+	f := oneLine(firstLine(c.FatalLine))
+	switch {
+	case f == "" || strings.Contains(reason, f):
+		return reason
+	case reason == "":
+		return f
+	}
+	return reason + ": " + f
 }
 
 func cachedCount(cells []results.Cell) int {

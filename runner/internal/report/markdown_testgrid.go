@@ -65,16 +65,27 @@ func mdTestGrid(p *printer, g *testGrid) {
 		p.printf("\n%d more tests differ; the HTML report and results.json have them all.\n", n)
 	}
 	p.printf("\nLegend: %s pass, %s fail, %s skip, %s running (had not ended at the timeout, or when the test binary exited), "+
-		"%s not run (the cell ran tests, but not this one); (%s skip) a cell that ran no tests, with its outcome.\n",
+		"%s not run (the cell ran tests, but not this one); (%s skip) a cell that ran no tests, with its outcome; † %s.\n",
 		testSymbols[results.TestPass], testSymbols[results.TestFail], testSymbols[results.TestSkip], testSymbols[results.TestRunning],
-		testSymbols[notRun], symbols[results.Skip])
+		testSymbols[notRun], symbols[results.Skip], inertLegend)
 }
 
-// mdTestCell is what the grid says of the test called name in cell c.
+// mdTestCell is what the grid says of the test called name in cell c,
+// marked † as the outcome grid marks c when a setting of it did not take
+// effect.
 func mdTestCell(g *testGrid, c *results.Cell, name string) string {
 	if c == nil {
 		return ""
 	}
+	s := mdTestOutcome(g, c, name)
+	if len(c.Inert) > 0 {
+		s += " †"
+	}
+	return s
+}
+
+// mdTestOutcome is the outcome of the test called name in cell c.
+func mdTestOutcome(g *testGrid, c *results.Cell, name string) string {
 	t, ran := g.test(c, name)
 	switch {
 	case !ran:

@@ -80,7 +80,7 @@ func TestMarkdownOSAxis(t *testing.T) {
 			t.Errorf("markdown lacks %q:\n%s", want, buf.String())
 		}
 	}
-	if id := r.Cells[1].ID(); id != "busy go1.26.8 P=1 D=– E=– [darwin/arm64]" {
+	if id := r.Cells[1].ID(); id != "busy go1.26.8 P=1 [darwin/arm64]" {
 		t.Errorf("ID = %q", id)
 	}
 }

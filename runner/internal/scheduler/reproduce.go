@@ -2,6 +2,8 @@ package scheduler
 
 import (
 	"fmt"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,11 +16,86 @@ import (
 )
 
 // reproduce is a shell command that builds and runs the cell by hand:
-// the same clean environment, the same go line, the same settings.
+// the same clean environment, the same go line, the same settings. It
+// names no path of this machine's but the case's, relative to the
+// matrix, so a reader of the results can run it on theirs (see
+// goCommand).
 func (s *Scheduler) reproduce(c *matrix.Cell, b build.Result) string {
 	bin := "/tmp/" + strings.ReplaceAll(c.Case.Name, "/", "_")
-	parts := append(caseDir(c, b), buildCommand(c, b, bin), runCommand(c, bin))
+	setup, goCmd := goCommand(c.Toolchain, b, s.CacheDir, runtime.GOOS)
+	parts := append(setup, caseDir(c, b)...)
+	parts = append(parts, buildCommand(c, b, goCmd, bin), runCommand(c, bin))
 	return strings.Join(parts, " && ")
+}
+
+// goCmdVar is the shell variable the commands of a release's go command
+// set (see goCommand).
+const goCmdVar = "gocmd"
+
+// goCommand is the go command that builds the cell, as a reader's shell
+// finds it, and the commands that must run first to set it:
+//
+//   - the local toolchain is the go on the reader's PATH;
+//   - a GOROOT the matrix names is that path, as the matrix names it;
+//   - a rebuilt variant, which only gomatrix makes, is in the reader's
+//     gomatrix cache (cacheExpr: $GOMATRIX_CACHE, else its default);
+//   - a release is the one in the reader's gomatrix cache when it is
+//     there, else golang.org/dl's in ~/sdk, fetched there first by
+//     golang.org/dl's wrapper if it is not — so the command runs as it is
+//     on a machine that ran the matrix, and on one that has only a go
+//     command and the network.
+//
+// Every form is as the shell reads it: quoted, with the variables it
+// expands left for it to expand.
+func goCommand(t toolchain.Toolchain, b build.Result, cacheDir, goos string) (setup []string, goCmd string) {
+	switch {
+	case b.Variant != "":
+		// The experiment is baked into the rebuilt toolchain.
+		return nil, inCache(toolchain.Toolchain{GOROOT: b.GOROOT}.Go(), cacheDir, goos)
+	case t.Selector == "local" || t.Source == "local":
+		return nil, "go"
+	case !isRelease(t):
+		return nil, shellQuote(t.Go())
+	}
+	v := t.Version
+	cached := cacheExpr(goos) + "/toolchains/" + shellQuote(v) + "/bin/go"
+	sdk := `"$HOME"/sdk/` + shellQuote(v) + "/bin/go"
+	set := goCmdVar + "=" + cached + "; " +
+		`[ -x "$` + goCmdVar + `" ] || { ` + goCmdVar + "=" + sdk + "; " +
+		`[ -x "$` + goCmdVar + `" ] || go run golang.org/dl/` + shellQuote(v) + "@latest download; }"
+	return []string{set}, `"$` + goCmdVar + `"`
+}
+
+// isRelease reports whether t is a Go release gomatrix fetched by its
+// version, rather than a Go the matrix names by where it is (local, a
+// GOROOT path).
+func isRelease(t toolchain.Toolchain) bool {
+	return t.Version != "" && t.Source != "goroot" && !filepath.IsAbs(t.Selector)
+}
+
+// inCache is path, a file of this machine's gomatrix cache cacheDir, as
+// the reader's shell finds it in theirs; a path outside it stays as it is.
+func inCache(path, cacheDir, goos string) string {
+	if cacheDir != "" {
+		if rel, err := filepath.Rel(cacheDir, path); err == nil && filepath.IsLocal(rel) {
+			return cacheExpr(goos) + "/" + shellQuote(filepath.ToSlash(rel))
+		}
+	}
+	return shellQuote(path)
+}
+
+// cacheExpr is the shell's word for the reader's gomatrix cache:
+// $GOMATRIX_CACHE, else its default, os.UserCacheDir()/gomatrix as a
+// shell on goos spells it.
+func cacheExpr(goos string) string {
+	def := "${XDG_CACHE_HOME:-$HOME/.cache}/gomatrix"
+	switch goos {
+	case "darwin", "ios":
+		def = "$HOME/Library/Caches/gomatrix"
+	case "windows":
+		def = "$LOCALAPPDATA/gomatrix"
+	}
+	return `"${GOMATRIX_CACHE:-` + def + `}"`
 }
 
 // caseDir is the commands that make the directory the builder built
@@ -49,16 +126,13 @@ func caseDir(c *matrix.Cell, b build.Result) []string {
 	return cmds
 }
 
-// buildCommand is the go build of the cell, in the clean environment.
-func buildCommand(c *matrix.Cell, b build.Result, bin string) string {
+// buildCommand is the go build of the cell with goCmd (a shell word, see
+// goCommand), in the clean environment.
+func buildCommand(c *matrix.Cell, b build.Result, goCmd, bin string) string {
 	env := []string{"GOENV=off", "GOFLAGS=", "GOTOOLCHAIN=local", "GO111MODULE=on", "GOPROXY=off", "CGO_ENABLED=0"}
 	env = append(env, c.Env...)
-	goCmd := c.Toolchain.Go()
-	if b.Variant != "" {
-		// The experiment is baked into the rebuilt toolchain.
-		goCmd = toolchain.Toolchain{GOROOT: b.GOROOT}.Go()
-	} else if c.GOEXPERIMENT != "" {
-		env = append(env, "GOEXPERIMENT="+c.GOEXPERIMENT)
+	if b.Variant == "" && c.GOEXPERIMENT != "" {
+		env = append(env, "GOEXPERIMENT="+c.GOEXPERIMENT) // a variant has it baked in
 	}
 	tags := ""
 	if slices.Contains(b.Command, "-mod=vendor") {
@@ -71,7 +145,7 @@ func buildCommand(c *matrix.Cell, b build.Result, bin string) string {
 	if c.Case.Kind == matrix.KindTest {
 		verb = " test -c"
 	}
-	return "env " + shellJoin(env) + " " + shellQuote(goCmd) + verb + tags + " -o " + bin + " " + pkgArg(c)
+	return "env " + shellJoin(env) + " " + goCmd + verb + tags + " -o " + bin + " " + pkgArg(c)
 }
 
 // pkgArg is the package the build names.

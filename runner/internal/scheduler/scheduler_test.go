@@ -251,7 +251,7 @@ func TestReproduceQuotes(t *testing.T) {
 	for _, want := range []string{
 		`cp -R 'cases/busy loop'/. "$d"`,
 		`printf '%b' 'module matrixcase/busy\n\ngo 1.13\n' > go.mod && go mod download && `,
-		`GOEXPERIMENT=preemptibleloops /sdk/go1.13.15/bin/go build -o /tmp/busy .`,
+		`GOEXPERIMENT=preemptibleloops "$gocmd" build -o /tmp/busy .`,
 		`env GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1 'X=y z' timeout -s QUIT 1.5 /tmp/busy 'a b' 'it'\''s'`,
 	} {
 		if !strings.Contains(got, want) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 
+	"github.com/gomatrix/gomatrix/runner/internal/matrix"
 	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
@@ -674,4 +675,13 @@ func (m *Merged) ByHost() []*results.Results {
 		out = append(out, &r)
 	}
 	return out
+}
+
+// Knows reports whether h prices cell c from what it recorded (the cell
+// itself, or the same cell on another patch release) rather than from
+// its timeout: run -list says how many cells its estimate priced so.
+// (It belongs with History, in cost.go.)
+func (h *History) Knows(c *matrix.Cell) bool {
+	_, ok := h.lookup(c)
+	return ok
 }

@@ -57,6 +57,12 @@ func (s Spec) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
 // The same cell has the same key before it runs (CellKey) and in the
 // results (ResultKey); the selector tells apart cells whose toolchain
 // could not be resolved.
+//
+// A key is not a cell's name (results.Cell.ID, which leaves unset
+// settings out): it names every setting, "–" when unset, as it always
+// has, since plan IDs and matrix hashes (Hash) are made of keys and
+// results.json files list them (results.Shard.Cells) — a key spelled
+// otherwise would orphan every plan and shard run so far.
 func Key(caseName, selector, goVersion string, procs int, godebug, goexperiment, goLine string) string {
 	v := goVersion
 	if v == "" {

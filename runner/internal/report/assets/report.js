@@ -146,7 +146,7 @@
       st.appendChild(tb);
     }
     if (c.inert && c.inert.length) {
-      var si = section('Settings that did not take effect');
+      var si = section('† Settings that did not take effect', '(the cell ran as if they were unset)');
       var ul = el('ul');
       c.inert.forEach(function (s) { ul.appendChild(el('li', null, s)); });
       si.appendChild(ul);

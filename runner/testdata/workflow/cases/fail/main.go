@@ -1,0 +1,4 @@
+// Panics: fail.
+package main
+
+func main() { panic("boom") }
