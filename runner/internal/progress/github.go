@@ -185,6 +185,16 @@ func (g *github) Finish(r *results.Results) {
 	}
 }
 
+// shardless returns the claims to annotate: none in a shard's results,
+// which hold only part of each claim's cells (every claim whose cells
+// are in other shards reads untested there); the merge annotates them.
+func shardless(claims []results.Claim, s *results.Shard) []results.Claim {
+	if s != nil {
+		return nil
+	}
+	return claims
+}
+
 // An annotation is one workflow command.
 type annotation struct {
 	title, message string
@@ -195,7 +205,7 @@ type annotation struct {
 // counts the rest).
 func annotations(r *results.Results) []string {
 	var errs, warns []annotation
-	for _, c := range r.Claims {
+	for _, c := range shardless(r.Claims, r.Shard) {
 		a := annotation{fmt.Sprintf("claim %s %s", c.ID, c.Verdict), fmt.Sprintf("%s — %s (expected %s of %s)", c.Claim, c.Summary, c.Expect, c.Cells)}
 		switch c.Verdict {
 		case results.Refuted:
