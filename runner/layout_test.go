@@ -9,15 +9,21 @@ import (
 	"testing"
 )
 
-// The README's Layout section lists every package under runner/internal,
-// and nothing that is not there, and shows the same picture of the
-// pipeline as package pipeline's doc.
-func TestREADMELayout(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+// layoutDoc holds the Layout section.
+const layoutDoc = "docs/internals.md"
+
+// The Layout section of docs/internals.md lists every package under
+// runner/internal, and nothing that is not there, and shows the same
+// picture of the pipeline as package pipeline's doc.
+func TestDocsLayout(t *testing.T) {
+	md, err := os.ReadFile(filepath.Join("..", filepath.FromSlash(layoutDoc)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	layout := section(string(readme), "## Layout")
+	layout := section(string(md), "## Layout")
+	if layout == "" {
+		t.Fatalf("%s has no \"## Layout\" section", layoutDoc)
+	}
 	listed := map[string]bool{}
 	for _, m := range regexp.MustCompile("(?m)^\\| `runner/internal/([a-z]+)` \\|").FindAllStringSubmatch(layout, -1) {
 		listed[m[1]] = true
@@ -28,12 +34,12 @@ func TestREADMELayout(t *testing.T) {
 	}
 	for _, d := range dirs {
 		if d.IsDir() && !listed[d.Name()] {
-			t.Errorf("README Layout: no row for runner/internal/%s", d.Name())
+			t.Errorf("%s, Layout: no row for runner/internal/%s: add \"| `runner/internal/%s` | what it does |\" to its table", layoutDoc, d.Name(), d.Name())
 		}
 		delete(listed, d.Name())
 	}
 	for name := range listed {
-		t.Errorf("README Layout: a row for runner/internal/%s, which does not exist", name)
+		t.Errorf("%s, Layout: a row for runner/internal/%s, which does not exist: remove it", layoutDoc, name)
 	}
 
 	doc, err := os.ReadFile(filepath.Join("internal", "pipeline", "doc.go"))
@@ -47,7 +53,7 @@ func TestREADMELayout(t *testing.T) {
 		}
 	}
 	if len(picture) == 0 || !strings.Contains(layout, "```\n"+strings.Join(picture, "\n")+"\n```") {
-		t.Errorf("README Layout does not show package pipeline's picture:\n%s", strings.Join(picture, "\n"))
+		t.Errorf("%s, Layout: does not show package pipeline's picture: copy it from runner/internal/pipeline/doc.go into a code block:\n%s", layoutDoc, strings.Join(picture, "\n"))
 	}
 }
 

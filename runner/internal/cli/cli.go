@@ -133,7 +133,7 @@ Environment:
 	GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE
 	                 where toolchains are fetched from and how they are verified
 	GOMATRIX_SOURCES, GOMATRIX_DL_BASE, GOMATRIX_OFFLINE
-	                 toolchain sources (see README "Toolchains")
+	                 toolchain sources (see docs/toolchains.md)
 	NO_COLOR         no colour in terminal output
 
 Exit status: 0 done; 1 done, but something failed (a toolchain could not
@@ -145,12 +145,12 @@ holding partly); 2 usage or matrix error, nothing run; 130 interrupted
 
 // cmdHelp prints the help of a command, or the list of commands.
 func cmdHelp(ctx context.Context, e *Env, args []string) error {
-	if len(args) == 0 {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		e.usage()
 		return nil
 	}
 	c, ok := lookup(args[0])
-	if !ok || c.name == "help" {
+	if !ok {
 		return usagef("unknown command %q\nhint: 'gomatrix help' lists the commands", args[0])
 	}
 	return c.run(ctx, e, []string{"-h"})

@@ -7,7 +7,7 @@ import (
 	"os"
 	pathpkg "path"
 	"path/filepath"
-	"runtime"
+	"strconv"
 	"strings"
 
 	"golang.org/x/mod/module"
@@ -52,14 +52,7 @@ func cmdCompat(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.Stderr, "wrote %s\n", matrixFile)
-	err = cmdRun(ctx, e, []string{"-f", matrixFile, "-o", f.out})
-	if code := exitCode(err); !f.bisect || code == ExitUsage || code == ExitInterrupted {
-		return err
-	}
-	if rerr := refineMinimums(ctx, e, matrixFile, f.out, runtime.NumCPU()); rerr != nil {
-		return rerr
-	}
-	return err
+	return cmdRun(ctx, e, []string{"-f", matrixFile, "-o", f.out, "-bisect-minimum=" + strconv.FormatBool(f.bisect)})
 }
 
 func parseCompatFlags(e *Env, args []string) (*compatFlags, error) {

@@ -386,16 +386,3 @@ func TestIntegrationRace(t *testing.T) {
 		}
 	}
 }
-
-// The runner's manual (runner/doc.go) shows the usage of every command.
-func TestManualListsCommands(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("..", "..", "doc.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range commands {
-		if !strings.Contains(string(doc), "go run ./runner "+c.name) {
-			t.Errorf("runner/doc.go has no usage line for %q", c.name)
-		}
-	}
-}

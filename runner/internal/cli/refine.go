@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -16,44 +15,30 @@ import (
 	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
-// refineMinimums locates each observed minimum Go that the matrix left a
+// locateMinimums locates each observed minimum Go that the matrix left a
 // gap below — minors between the last failing and the first passing
 // toolchain that no cell tried — by bisecting those minors (the newest
 // patch of each) with every cell of the case, and records the probes in
-// the results in dir, whose minimums are then computed again.
-func refineMinimums(ctx context.Context, e *Env, matrixFile, dir string, par int) error {
-	unlock, err := pipeline.LockOutput(dir)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	path := filepath.Join(dir, "results.json")
-	res, err := results.Read(path)
-	if err != nil {
-		return err
-	}
+// res, whose minimums are then computed again.
+func locateMinimums(ctx context.Context, e *Env, w io.Writer, r *pipeline.Run, res *results.Results, par int) error {
 	gaps := gapped(res.Minimums)
 	if len(gaps) == 0 {
 		return nil
 	}
-	env := e.pipeline(e.Stderr)
-	r, err := pipeline.Prepare(ctx, env, pipeline.Options{File: matrixFile})
-	if err != nil {
-		return err
-	}
-	sched := env.NewScheduler(pipeline.SchedulerOptions{Parallel: par, MatrixDir: filepath.Dir(matrixFile)})
+	sched := e.pipeline(w).NewScheduler(pipeline.SchedulerOptions{Parallel: par, MatrixDir: r.Matrix.Dir})
+	sched.RebuildForExperiments = r.Matrix.GOEXPERIMENTRebuild
+	var err error
 	for _, m := range gaps {
-		probes, err := bisectMinimum(ctx, e.Stderr, r, &bisect.CellProber{Manager: r.Manager, Scheduler: sched, Toolchains: slices.Clone(r.Toolchains)}, m)
+		cp := &bisect.CellProber{Manager: r.Manager, Scheduler: sched, Toolchains: slices.Clone(r.Toolchains)}
+		var probes []results.Probe
+		probes, err = bisectMinimum(ctx, w, r, cp, m)
 		res.Probes = append(slices.DeleteFunc(res.Probes, func(p results.Probe) bool { return p.Case == m.Case }), probes...)
 		if err != nil {
-			return err
+			break
 		}
 	}
 	res.Minimums = compat.Minimums(res)
-	for _, m := range res.Minimums {
-		fmt.Fprintln(e.Stderr, minimumLine(m))
-	}
-	return pipeline.Write(dir, res)
+	return err
 }
 
 // gapped returns the minimums with untried minors below them.

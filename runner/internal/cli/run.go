@@ -64,13 +64,14 @@ func addCellFlags(fs *flag.FlagSet, o *pipeline.Options, onlyUsage string) {
 // runFlags are the flags of 'gomatrix run'.
 type runFlags struct {
 	pipeline.Options
-	out         string
-	par         int
-	list, quiet bool
-	json, rerun bool
-	offline     bool
-	replace     bool
-	failOn      *failOn
+	out           string
+	par           int
+	list, quiet   bool
+	json, rerun   bool
+	bisectMinimum bool
+	offline       bool
+	replace       bool
+	failOn        *failOn
 }
 
 func parseRunFlags(e *Env, args []string) (*runFlags, error) {
@@ -86,6 +87,7 @@ func parseRunFlags(e *Env, args []string) (*runFlags, error) {
 	fs.StringVar(&f.From, "from", "", "with -shard: the previous `results.json` the plan was priced from (gomatrix plan -from)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON event per line on stdout as the run goes (see go doc ./runner/internal/progress)")
 	fs.BoolVar(&f.offline, "offline", false, "download nothing: use installed or cached toolchains and the module cache only (as GOPROXY=off GOMATRIX_OFFLINE=1)")
+	fs.BoolVar(&f.bisectMinimum, "bisect-minimum", false, "when the versions leave minors untried below a case's observed minimum Go, bisect them\nwith every cell of the case, fetching only the toolchains probed (see docs/tests.md)")
 	fs.BoolVar(&f.rerun, "rerun", false, "run every cell again, even those whose inputs have not changed since a cached result")
 	fs.BoolVar(&f.replace, "replace", false, "replace the results in the -o directory, even those of another matrix file;\nwith -only, write this run's cells alone rather than update them")
 	f.failOn = addFailOnFlags(fs)
@@ -227,6 +229,9 @@ func execute(ctx context.Context, e *Env, f *runFlags, r *pipeline.Run, rep prog
 	if res == nil {
 		return runErr
 	}
+	if runErr == nil && f.bisectMinimum {
+		runErr = locateMinimums(ctx, e, stderr, r, res, f.par)
+	}
 	if err := pipeline.Write(f.out, res); err != nil {
 		return err
 	}
@@ -316,6 +321,9 @@ func minimumLine(m results.Minimum) string {
 	}
 	if observed == "" {
 		observed = "none (fails on the newest)"
+	}
+	if n := len(m.Untried); n > 0 {
+		observed += fmt.Sprintf(" (go%s–go%s untried: -bisect-minimum locates it)", m.Untried[0], m.Untried[n-1])
 	}
 	line := fmt.Sprintf("minimum go of %s: declared %s, observed %s: %s", m.Case, declared, observed, m.Verdict)
 	if m.FirstFailure != "" {

@@ -348,7 +348,7 @@ func TestRunFailOn(t *testing.T) {
 // Help asked for goes to stdout, exit status 0; misuse gets the error
 // and the usage line on stderr, exit status 2.
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"-h"}, {"help"}, {"help", "run"}, {"run", "-h"}, {"help", "report"}, {"report", "-h"},
+	for _, args := range [][]string{{"-h"}, {"help"}, {"help", "run"}, {"run", "-h"}, {"help", "report"}, {"help", "-h"}, {"help", "help"}, {"report", "-h"},
 		{"plan", "-h"}, {"merge", "-h"}, {"versions", "-h"}, {"toolchains", "-h"}, {"toolchains", "list", "-h"}, {"diff", "-help"}, {"bisect", "--help"}} {
 		code, stdout, stderr := runMain(t, context.Background(), args...)
 		if code != ExitOK || stderr != "" || !strings.Contains(strings.ToLower(stdout), "usage") {

@@ -127,7 +127,7 @@ func Parse(file string, data []byte) (*Matrix, error) {
 		// Running the defaults of an empty file would answer a question
 		// nobody asked: more likely the wrong file, or one not yet saved.
 		return nil, ErrorList{{File: file, Line: 1, Col: 1, Msg: "the matrix file is empty",
-			Hint: "write at least cases: [cases/*] (versions default to [local]); every key is in README.md, The matrix file"}}
+			Hint: "write at least cases: [cases/*] (versions default to [local]); every key is in docs/matrix.md"}}
 	}
 	d := &decoder{file: file}
 	for _, f := range d.fields(root, "", topKeys) {

@@ -191,7 +191,7 @@ func newHTMLPage(r *results.Results) (*htmlPage, error) {
 		Incomplete: !r.Complete,
 		Counts:     htmlCounts(r.Cells),
 		Claims:     htmlClaims(r),
-		Minimums:   r.Minimums,
+		Minimums:   minimumRows(r),
 		CaseInfo:   htmlCases(r),
 		Toolchains: htmlToolchains(r),
 		Cells:      r.Cells,

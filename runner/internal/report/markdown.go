@@ -156,7 +156,7 @@ func mdOutcomes(p *printer, table *Table) {
 	}
 	p.printf("\nColumns: %s. ", columnsLegend(table))
 	p.printf("Legend: %s complete (time until completion), %s hang (still running at the timeout), %s fail, %s build-error, %s skip; "+
-		"a count such as 3/5 means the runs disagreed (flaky) and shows how many had the majority outcome; "+
+		"N/M counts the runs of a repeated cell that had its outcome (5/5: all of them), and (flaky) marks a cell whose runs disagreed; "+
 		"† %s (see Notes).\n",
 		symbols[results.Complete], symbols[results.Hang], symbols[results.Fail], symbols[results.BuildError], symbols[results.Skip], inertLegend)
 }

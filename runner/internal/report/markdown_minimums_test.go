@@ -30,3 +30,22 @@ func TestMarkdownMinimums(t *testing.T) {
 		t.Errorf("a run without minimums has a section: %q", buf.String())
 	}
 }
+
+// A minimum with minors untried below it says so; one located by probes
+// outside the matrix names them.
+func TestMinimumRowsGapAndProbes(t *testing.T) {
+	r := &results.Results{
+		Minimums: []results.Minimum{
+			{Case: "a", Observed: "go1.21.13", Untried: []string{"1.17", "1.18", "1.19", "1.20"}},
+			{Case: "b", Declared: "1.21", Observed: "go1.20.14"},
+		},
+		Probes: []results.Probe{{Case: "b", Go: "go1.19.13", Outcome: results.BuildError}, {Case: "b", Go: "go1.20.14", Outcome: results.Complete}},
+	}
+	rows := minimumRows(r)
+	if rows[0].Observed != "go1.21.13 (go1.17–go1.20 untried)" || rows[0].Declared != "none (1.16)" {
+		t.Errorf("gap: %+v", rows[0])
+	}
+	if rows[1].Observed != "go1.20.14 (bisected outside the matrix: go1.19.13 build-error, go1.20.14 complete)" {
+		t.Errorf("probes: %+v", rows[1])
+	}
+}
