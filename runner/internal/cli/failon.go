@@ -150,12 +150,34 @@ func (p *failOn) reasons(r *results.Results) []string {
 func (p *failOn) apply(w io.Writer, r *results.Results) error {
 	lines := p.reasons(r)
 	if len(lines) == 0 {
+		p.noteUncounted(w, r)
 		return nil
 	}
 	for _, l := range lines {
 		fmt.Fprintln(w, report.PlainText(l))
 	}
 	return fmt.Errorf("the results meet %s of -fail-on %s (listed above); they are written\nhint: -fail-on names what fails a run; -fail-on none: nothing does", plural(len(lines), "condition"), p)
+}
+
+// noteUncounted says, when the run passes the policy, which failing
+// outcomes the policy does not count: a test suite whose tests fail
+// everywhere must not read as a silent success.
+func (p *failOn) noteUncounted(w io.Writer, r *results.Results) {
+	var uncounted []string
+	for _, o := range []string{results.Fail, results.Hang, results.BuildError} {
+		n := 0
+		for i := range r.Cells {
+			if r.Cells[i].Outcome == o {
+				n++
+			}
+		}
+		if n > 0 && !slices.Contains(p.conds, o) {
+			uncounted = append(uncounted, o)
+		}
+	}
+	if len(uncounted) > 0 {
+		fmt.Fprintf(w, "note: exit status 0: -fail-on %s does not count %s cells (-fail-on %s would)\n", p, strings.Join(uncounted, ", "), strings.Join(uncounted, ","))
+	}
 }
 
 // maxReasonItems is how many items a reason line names.

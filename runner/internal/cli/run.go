@@ -326,7 +326,10 @@ func minimumLine(m results.Minimum) string {
 		observed += fmt.Sprintf(" (go%s–go%s untried: -bisect-minimum locates it)", m.Untried[0], m.Untried[n-1])
 	}
 	line := fmt.Sprintf("minimum go of %s: declared %s, observed %s: %s", m.Case, declared, observed, m.Verdict)
-	if m.FirstFailure != "" {
+	switch {
+	case m.FirstFailure != "" && m.Observed == "":
+		line += "; on the newest: " + firstLine(m.FirstFailure)
+	case m.FirstFailure != "":
 		line += "; below it: " + firstLine(m.FirstFailure)
 	}
 	return line
