@@ -237,7 +237,7 @@ func (b *Builder) useVariant(ctx context.Context, r Request, res *Result) (Reque
 		res.Error, res.Duration = err.Error(), time.Since(start)
 		return r, "", nil
 	}
-	res.Variant = fmt.Sprintf("%s rebuilt with GOEXPERIMENT=%s (make.bash; its compiler reports X:%s)", r.Toolchain.Version, r.GOEXPERIMENT, exps)
+	res.Variant = fmt.Sprintf("%s rebuilt with GOEXPERIMENT=%s (%s; its compiler reports X:%s)", r.Toolchain.Version, r.GOEXPERIMENT, b.VariantMethod(r.Toolchain, r.GOEXPERIMENT), exps)
 	r.Toolchain = v
 	r.GOEXPERIMENT = "" // baked into the rebuilt toolchain
 	return r, exps, nil

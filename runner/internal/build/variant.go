@@ -20,8 +20,21 @@ import (
 // into the toolchain when the toolchain itself is built (make.bash).
 const FirstBuildTimeExperiments = "go1.17"
 
-// variantTimeout bounds one make.bash.
+// variantTimeout bounds one rebuild.
 const variantTimeout = 30 * time.Minute
+
+// The ways a variant is rebuilt. MethodInstall (variant_install.go) does
+// what make.bash does minus the bootstrap passes, which are redundant
+// when the bootstrap toolchain is the release itself; MethodMakeBash is
+// the fallback, and the only way outside go1.13–go1.16.
+const (
+	MethodMakeBash = "make.bash"
+	MethodInstall  = "two-pass go install"
+)
+
+// VariantMethodEnv set to "make.bash" makes Variant rebuild with
+// make.bash only.
+const VariantMethodEnv = "GOMATRIX_VARIANT_METHOD"
 
 // NeedsVariant reports whether building with GOEXPERIMENT=exp under t
 // takes a toolchain rebuilt with it.
@@ -40,15 +53,19 @@ func (b *Builder) HasVariant(t toolchain.Toolchain, exp string) bool {
 	return err == nil
 }
 
-const variantMarker = ".gomatrix-variant-complete"
+// VariantMethod says how the installed variant of t with exp was built:
+// MethodMakeBash or MethodInstall, with why make.bash was used when the
+// cheaper method failed; "" when there is none.
+func (b *Builder) VariantMethod(t toolchain.Toolchain, exp string) string {
+	return VariantMethodAt(b.variantDir(t, exp))
+}
 
-var variantMu sync.Map // dir → *sync.Mutex: one make.bash per variant at a time
+var variantMu sync.Map // dir → *sync.Mutex: one rebuild per variant at a time
 
 // Variant returns toolchain t rebuilt from its own sources with
-// GOEXPERIMENT=exp baked in, building it on first use: a copy of t's
-// GOROOT, made with make.bash using t itself as the bootstrap toolchain.
-// experiments is what the rebuilt compiler reports (`compile -V`), proof
-// that the experiment is in effect.
+// GOEXPERIMENT=exp baked in, building it on first use in a copy of t's
+// GOROOT (see VariantMethod for how). experiments is what the rebuilt
+// compiler reports (`compile -V`), proof that the experiment is in effect.
 func (b *Builder) Variant(ctx context.Context, t toolchain.Toolchain, exp string) (v toolchain.Toolchain, experiments string, err error) {
 	dir := b.variantDir(t, exp)
 	mu, _ := variantMu.LoadOrStore(dir, new(sync.Mutex))
@@ -69,66 +86,139 @@ func (b *Builder) Variant(ctx context.Context, t toolchain.Toolchain, exp string
 			return v, "", fmt.Errorf("rebuild %s with GOEXPERIMENT=%s: %w", t.Version, exp, err)
 		}
 	}
-	experiments, err = compilerExperiments(v)
+	experiments, err = checkExperiments(v, exp)
 	if err != nil {
-		return v, "", fmt.Errorf("rebuild %s with GOEXPERIMENT=%s: %w", t.Version, exp, err)
-	}
-	for _, e := range strings.Split(exp, ",") {
-		if !contains(strings.Split(experiments, ","), e) {
-			return v, experiments, fmt.Errorf("rebuild %s with GOEXPERIMENT=%s: the rebuilt compiler reports experiments %q, without %s", t.Version, exp, experiments, e)
-		}
+		return v, experiments, fmt.Errorf("rebuild %s with GOEXPERIMENT=%s: %w", t.Version, exp, err)
 	}
 	return v, experiments, nil
 }
 
-// makeVariant copies t into a temporary directory beside dir, runs
-// make.bash there, and renames it into place with a marker written last,
-// so a half-built variant is never used.
+// makeVariant rebuilds t with exp into dir by the cheapest method that
+// applies, and with make.bash when that fails (but not when ctx ends).
 func (b *Builder) makeVariant(ctx context.Context, t toolchain.Toolchain, exp, dir string) error {
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+	if !installApplies(t) || os.Getenv(VariantMethodEnv) == MethodMakeBash {
+		_, err := b.RebuildVariant(ctx, t, exp, MethodMakeBash, dir)
 		return err
+	}
+	_, err := b.RebuildVariant(ctx, t, exp, MethodInstall, dir)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	why := firstLine(err.Error(), 160)
+	if _, err := b.rebuildVariant(ctx, t, exp, MethodMakeBash, dir, fmt.Sprintf("%s, as %s failed: %s", MethodMakeBash, MethodInstall, why)); err != nil {
+		return fmt.Errorf("%w (after %s failed: %s)", err, MethodInstall, why)
+	}
+	return nil
+}
+
+// VariantStats is how one rebuild went.
+type VariantStats struct {
+	Method      string        // MethodMakeBash or MethodInstall
+	Wall        time.Duration // copying t's GOROOT included
+	CPU         time.Duration // of the processes the rebuild ran (user+system)
+	Experiments string        // what the rebuilt compiler reports
+}
+
+// RebuildVariant rebuilds t with GOEXPERIMENT=exp baked in, by method,
+// into dir, replacing whatever is there. Variant calls it on first use
+// (with the method it picks); it is exported for tools that compare the
+// methods. It takes no lock: the caller owns dir.
+func (b *Builder) RebuildVariant(ctx context.Context, t toolchain.Toolchain, exp, method, dir string) (VariantStats, error) {
+	return b.rebuildVariant(ctx, t, exp, method, dir, method)
+}
+
+// rebuildVariant copies t into a temporary directory beside dir, rebuilds
+// it there, checks the compiler reports exp, and renames it into place
+// with a marker (recording note, the method) written last, so a
+// half-built variant is never used.
+func (b *Builder) rebuildVariant(ctx context.Context, t toolchain.Toolchain, exp, method, dir, note string) (st VariantStats, err error) {
+	st.Method = method
+	start := time.Now()
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return st, err
 	}
 	os.RemoveAll(dir) // no marker: a leftover of an interrupted attempt
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), filepath.Base(dir)+".tmp-")
 	if err != nil {
-		return err
+		return st, err
 	}
 	defer os.RemoveAll(tmp)
 	root := filepath.Join(tmp, "go")
 	if err := copyTree(t.GOROOT, root); err != nil {
-		return fmt.Errorf("copy %s: %w", t.GOROOT, err)
+		return st, fmt.Errorf("copy %s: %w", t.GOROOT, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, variantTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", "make.bash")
-	cmd.Dir = filepath.Join(root, "src")
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + filepath.Join(b.CacheDir, "home"),
-		"GOROOT_BOOTSTRAP=" + t.GOROOT,
-		"GOEXPERIMENT=" + exp,
-		"CGO_ENABLED=0",
-		"GOENV=off",
-		"GOFLAGS=",
-		"GOTOOLCHAIN=local",
-		"GOCACHE=" + filepath.Join(tmp, "gocache"),
-		"GOPATH=" + filepath.Join(tmp, "gopath"),
+	if st.CPU, err = b.runMethod(ctx, t, exp, method, rebuildDirs{root: root, tmp: tmp, final: dir}); err != nil {
+		return st, err
 	}
-	var out limitedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	setProcessGroup(cmd)
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("make.bash: %w", context.Cause(ctx))
+	if st.Experiments, err = checkExperiments(toolchain.Toolchain{GOROOT: root, Version: t.Version}, exp); err != nil {
+		return st, err
+	}
+	if err := moveIntoPlace(root, dir, exp, note); err != nil {
+		return st, err
+	}
+	st.Wall = time.Since(start)
+	return st, nil
+}
+
+// rebuildDirs are where a rebuild works: root is the copied GOROOT, tmp
+// its scratch space (caches), final where root will be renamed to.
+type rebuildDirs struct{ root, tmp, final string }
+
+func (b *Builder) runMethod(ctx context.Context, t toolchain.Toolchain, exp, method string, d rebuildDirs) (time.Duration, error) {
+	switch method {
+	case MethodMakeBash:
+		return b.makeBash(ctx, t, exp, d)
+	case MethodInstall:
+		if !installApplies(t) {
+			return 0, fmt.Errorf("%s: only for go1.13 to go1.16, not %s", MethodInstall, t.Version)
 		}
-		return fmt.Errorf("make.bash: %v: %s", err, lastLines(out.String(), 5))
+		return b.installVariant(ctx, exp, d)
 	}
+	return 0, fmt.Errorf("unknown rebuild method %q", method)
+}
+
+// moveIntoPlace moves the rebuilt root to dir and writes the marker, last.
+func moveIntoPlace(root, dir, exp, method string) error {
 	os.RemoveAll(filepath.Join(root, "pkg", "obj")) // make.bash's scratch space
 	if err := os.Rename(root, dir); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, variantMarker), []byte(exp+"\n"), 0o644)
+	return os.WriteFile(filepath.Join(dir, variantMarker), []byte(exp+"\nmethod: "+method+"\n"), 0o644)
+}
+
+const variantMarker = ".gomatrix-variant-complete"
+
+// VariantMethodAt says how the variant in dir was built, from its
+// marker: "" without one, make.bash for a marker written before there was
+// a choice.
+func VariantMethodAt(dir string) string {
+	data, err := os.ReadFile(filepath.Join(dir, variantMarker))
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if m, ok := strings.CutPrefix(line, "method: "); ok {
+			return m
+		}
+	}
+	return MethodMakeBash
+}
+
+// checkExperiments returns what t's compiler reports, and an error when
+// an experiment of exp is not among them.
+func checkExperiments(t toolchain.Toolchain, exp string) (string, error) {
+	experiments, err := compilerExperiments(t)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range strings.Split(exp, ",") {
+		if !contains(strings.Split(experiments, ","), e) {
+			return experiments, fmt.Errorf("the rebuilt compiler reports experiments %q, without %s", experiments, e)
+		}
+	}
+	return experiments, nil
 }
 
 // compilerExperiments returns the experiments t's compiler was built
@@ -198,4 +288,13 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, " | ")
+}
+
+// firstLine is s's first line, at most n bytes of it.
+func firstLine(s string, n int) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
 }
