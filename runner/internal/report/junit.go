@@ -385,22 +385,24 @@ func cellDescription(c *results.Cell, refs []ClaimRef) string {
 	if c.Cached {
 		line("cached", "taken from the result cache, not run again")
 	}
-	excerpt := func(name string, o *results.Output) {
-		if o == nil || o.Head+o.Tail == "" {
-			return
-		}
-		trunc := ""
-		if o.Truncated {
-			trunc = ", truncated: head and tail kept"
-		}
-		fmt.Fprintf(&b, "--- %s (%d bytes%s)\n%s", name, o.Bytes, trunc, withNewline(o.Head))
-		if o.Tail != "" {
-			fmt.Fprintf(&b, "[…]\n%s", withNewline(o.Tail))
-		}
-	}
-	excerpt("stdout", c.Stdout)
-	excerpt("stderr", c.Stderr)
+	writeExcerpt(&b, "stdout", c.Stdout)
+	writeExcerpt(&b, "stderr", c.Stderr)
 	return b.String()
+}
+
+// writeExcerpt writes the kept head and tail of a cell's output stream.
+func writeExcerpt(b *strings.Builder, name string, o *results.Output) {
+	if o == nil || o.Head+o.Tail == "" {
+		return
+	}
+	trunc := ""
+	if o.Truncated {
+		trunc = ", truncated: head and tail kept"
+	}
+	fmt.Fprintf(b, "--- %s (%d bytes%s)\n%s", name, o.Bytes, trunc, withNewline(o.Head))
+	if o.Tail != "" {
+		fmt.Fprintf(b, "[…]\n%s", withNewline(o.Tail))
+	}
 }
 
 func withNewline(s string) string {
