@@ -159,10 +159,14 @@ func (p *failOn) apply(w io.Writer, r *results.Results) error {
 	return fmt.Errorf("the results meet %s of -fail-on %s (listed above); they are written\nhint: -fail-on names what fails a run; -fail-on none: nothing does", plural(len(lines), "condition"), p)
 }
 
-// noteUncounted says, when the run passes the policy, which failing
-// outcomes the policy does not count: a test suite whose tests fail
-// everywhere must not read as a silent success.
+// noteUncounted says, when the run passes the default policy, which
+// failing outcomes it does not count: a test suite whose tests fail
+// everywhere must not read as a silent success. A policy the user named
+// is theirs: no note.
 func (p *failOn) noteUncounted(w io.Writer, r *results.Results) {
+	if p.given {
+		return
+	}
 	var uncounted []string
 	for _, o := range []string{results.Fail, results.Hang, results.BuildError} {
 		n := 0
