@@ -26,11 +26,17 @@ Each job then runs 'gomatrix run -shard <shard> -plan-id <plan>' with the same
 -f, -only and -from, which re-derives the same cells from the matrix.
 
 The cells of a toolchain stay together (a shard downloads few toolchains)
-and the shards are balanced by expected cost: each run costs half its
-timeout, or what it took in the -from results (a hang: its timeout),
-weighted by the cores it takes; each download and build costs a fixed
-time. There are never more than 256 jobs (GitHub's limit): with -os,
-every shard runs on each runner, so N is at most 256 / runners.
+and the shards are balanced by expected wall time from an empty cache,
+as the runner works: downloads (two at once) overlap the builds and runs
+of the toolchains already there, which share the machine's cores. Each
+run costs half its timeout, or what it took in the -from results (a
+hang: its timeout), times the cores it holds; each download, toolchain
+rebuild (goexperiment_rebuild), std compile and build what the -from
+results recorded of it (or of another patch of the same minor), else a
+typical figure. The plan is for machines with as many cores as the one
+that made the -from results, else for GitHub's standard runners (4).
+There are never more than 256 jobs (GitHub's limit): with -os, every
+shard runs on each runner, so N is at most 256 / runners.
 
 With -os, the jobs get an "os" (the runs-on label) and a "platform", and
 a plan is made per platform: a platform's list of releases decides what
@@ -191,8 +197,8 @@ func printPlan(w io.Writer, p *shard.Plan, t *target, cells int) {
 		}
 		on = strings.Join(labels, ", ") + " (" + on + ")"
 	}
-	fmt.Fprintf(w, "plan %s for %s: %d cells in %d shards (matrix %s); expected cost per shard: largest %s, mean %s\n",
-		p.ID, on, cells, len(p.Shards), hashPrefix(p.MatrixHash), planDuration(largest), planDuration(mean))
+	fmt.Fprintf(w, "plan %s for %s: %d cells in %d shards (matrix %s); expected wall time per shard from an empty cache on %d cores: largest %s, mean %s\n",
+		p.ID, on, cells, len(p.Shards), hashPrefix(p.MatrixHash), p.Cores, planDuration(largest), planDuration(mean))
 	for _, s := range p.Shards {
 		v := strings.Join(s.Versions, " ")
 		if v == "" {

@@ -246,9 +246,10 @@ func TestList(t *testing.T) {
 		t.Errorf("list:\n%s", stdout)
 	}
 	// 2 cells of timeout 1s on 1 core: half a second each and the start
-	// of a process, and the model's builds: std (45s), then 2s per case.
+	// of a process, and the model's builds: std (12s of a core, the
+	// local Go ships none compiled), then 0.4s per case.
 	code, _, stderr = runMain(t, context.Background(), "-f", "testdata/matrix.yaml", "-list", "-p", "1", "-only", "case=exit0", "-only", "case=hang")
-	if want := "estimated ~50s on 1 core: each run priced at half its timeout; builds at typical times (the toolchains are here)"; code != ExitOK || !strings.Contains(stderr, want) {
+	if want := "estimated ~13.8s on 1 core: each run priced at half its timeout; builds at typical times (the toolchains are here)"; code != ExitOK || !strings.Contains(stderr, want) {
 		t.Errorf("exit %d, stderr lacks %q:\n%s", code, want, stderr)
 	}
 }

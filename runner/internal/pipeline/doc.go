@@ -16,6 +16,10 @@
 //	         claim.Evaluate ──────────────────────────────────> results.Results
 //	Write    results.json (the source of truth) ── report ──> results.md, index.html
 //
+// Execute's two steps overlap: the toolchains download in the background
+// (toolchain.EnsureEach) while the scheduler builds and runs the cells of
+// those already there (scheduler.RunAsReady).
+//
 // Errors in what the user gave — the matrix file, a case, -only, -shard,
 // an environment variable — are InputErrors: nothing was run.
 package pipeline

@@ -2,8 +2,8 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,8 +14,8 @@ import (
 	"github.com/gomatrix/gomatrix/runner/internal/matrix"
 	"github.com/gomatrix/gomatrix/runner/internal/progress"
 	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/scheduler"
 	"github.com/gomatrix/gomatrix/runner/internal/settings"
-	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // ExecOptions say how to execute a prepared run.
@@ -45,27 +45,36 @@ type ExecOptions struct {
 // Execute fetches the toolchains r's cells need, builds and runs the
 // cells, and returns the results: complete, or, when ctx is cancelled,
 // those of the cells that finished, marked incomplete, with ctx's error.
-// Toolchains that could not be had are added to r.Problems and their
-// cells are skip. Reporter.Finish has been called when it returns
-// results.
+// The fetches overlap the work: the cells of a toolchain that is in place
+// are built and run while the others download (see feed). Toolchains that
+// could not be had are added to r.Problems and their cells are skip.
+// Reporter.Finish has been called when it returns results.
 func (r *Run) Execute(ctx context.Context, o ExecOptions) (*results.Results, error) {
-	if err := r.fetch(ctx, o.Reporter); err != nil {
-		return nil, err
-	}
+	rep := &serialReporter{Reporter: o.Reporter}
+	o.Reporter = rep
 	res := r.newResults(o.Out)
-	o.Reporter.RunStarted(r.Cells)
+	need := r.toFetch()
+	if len(need) > 0 {
+		rep.FetchStarted(need)
+	}
+	rep.RunStarted(r.Cells)
 	s := r.env.NewScheduler(o.SchedulerOptions)
 	s.MatrixDir = r.Matrix.Dir
 	s.RebuildForExperiments = r.Matrix.GOEXPERIMENTRebuild
+	s.Timeline = scheduler.NewTimeline()
 	col := newCollector(r.Cells, res, o)
-	s.CellStarted, s.CellDone, s.BuildDone = o.Reporter.CellStarted, col.cellDone, col.buildDone
+	s.CellStarted, s.CellDone, s.BuildDone, s.Rebuilt = rep.CellStarted, col.cellDone, col.buildDone, col.rebuilt
 	start := time.Now()
-	out, runErr := s.Run(ctx, r.Cells)
+	ready, fetchesDone := r.feed(ctx, need, rep, s.Timeline)
+	out, runErr := s.RunAsReady(ctx, r.Cells, ready)
+	fetchesDone()
 	res.Stats.WallMS = ms(time.Since(start))
+	res.Toolchains = r.Toolchains
+	r.writeTimeline(s.Timeline, rep)
 	r.finish(res, out, runErr == nil)
 	res = o.amend(res)
 	claim.AgainstPrevious(res, o.Previous)
-	o.Reporter.Finish(res)
+	rep.Finish(res)
 	return res, runErr
 }
 
@@ -93,7 +102,8 @@ func (r *Run) newResults(out string) *results.Results {
 		MatrixHash: r.MatrixHash,
 		SourceHash: r.SourceHash,
 		Shard:      r.Shard,
-		Toolchains: r.Toolchains,
+		// A copy: the fetches fill in r's as checkpoints write these.
+		Toolchains: slices.Clone(r.Toolchains),
 	}
 }
 
@@ -122,66 +132,6 @@ func Evaluate(res *results.Results, claims []matrix.Claim) {
 	settings.CheckInert(res.Cells) // before claims: a corrected cell is evidence
 	res.Claims = claim.Evaluate(claims, res.Cells)
 	res.Minimums = compat.Minimums(res)
-}
-
-// fetch installs the toolchains the cells need and points the cells at
-// them; the cells of a toolchain that could not be had become skip, with
-// why.
-func (r *Run) fetch(ctx context.Context, rep progress.Reporter) error {
-	need := r.toFetch()
-	if len(need) == 0 {
-		return nil
-	}
-	rep.FetchStarted(need)
-	got := map[string]toolchain.Toolchain{}
-	for _, t := range r.Manager.Ensure(ctx, need) {
-		rep.ToolchainFetched(t)
-		got[t.Version] = t
-		if t.Error != "" {
-			r.Problems = append(r.Problems, t.Selector+": "+t.Error)
-		}
-	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("interrupted while fetching toolchains; nothing was run: %w", ctx.Err())
-	}
-	for i, t := range r.Toolchains {
-		if g, ok := got[t.Version]; ok && t.GOROOT == "" {
-			g.Selector = t.Selector
-			r.Toolchains[i] = g
-		}
-	}
-	for _, c := range r.Cells {
-		useFetched(c, got)
-	}
-	return nil
-}
-
-// toFetch lists the toolchains that cells to run need and that are not
-// installed, once each.
-func (r *Run) toFetch() []toolchain.Toolchain {
-	var need []toolchain.Toolchain
-	seen := map[string]bool{}
-	for _, c := range r.Cells {
-		if c.Skip == "" && c.Toolchain.GOROOT == "" && !seen[c.Toolchain.Version] {
-			seen[c.Toolchain.Version] = true
-			need = append(need, c.Toolchain)
-		}
-	}
-	return need
-}
-
-// useFetched points c at its fetched toolchain, or skips it with why.
-func useFetched(c *matrix.Cell, got map[string]toolchain.Toolchain) {
-	g, ok := got[c.Toolchain.Version]
-	if !ok || c.Toolchain.GOROOT != "" {
-		return
-	}
-	sel := c.Toolchain.Selector
-	c.Toolchain = g
-	c.Toolchain.Selector = sel
-	if g.Error != "" && c.Skip == "" {
-		c.Skip = "toolchain unavailable: " + firstLine(g.Error)
-	}
 }
 
 // A collector gathers what the scheduler reports: build statistics and
@@ -229,6 +179,12 @@ func (c *collector) buildDone(req build.Request, b build.Result) {
 	}
 	st.BuildMS += ms(b.Duration)
 	st.BuildCPUMS += ms(b.CPU)
+}
+
+func (c *collector) rebuilt(rb results.Rebuild) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.res.Rebuilds = append(c.res.Rebuilds, rb)
 }
 
 // collect returns the finished cells, in matrix order.

@@ -28,7 +28,9 @@ const maxAnnotations = 10
 //     toolchain's lines are kept until its last cell is done and then
 //     printed together; meanwhile a line outside the groups marks each
 //     tenth of the run ("progress: 48/480 cells (10%), 3 hang"), so the
-//     log shows the run is alive. The toolchain fetch gets a group too.
+//     log shows the run is alive. The toolchain fetches overlap the
+//     run: their lines (Writer) come between the groups, never inside
+//     one.
 //   - at Finish, ::error annotations for refuted claims and for cells
 //     that contradict a claim, ::warning annotations for claims partly
 //     held, flaky or untested, for toolchains that could not be had and
@@ -50,7 +52,6 @@ type github struct {
 	lines       map[string][]string       // toolchain → lines not printed yet
 	outcomes    map[string]int            // outcome → cells, for progress lines
 	tenth       int                       // the last tenth of the run marked
-	fetchGroup  bool                      // the fetch group is open
 }
 
 func newGitHub(o Options) *github {
@@ -58,7 +59,21 @@ func newGitHub(o Options) *github {
 		lines: map[string][]string{}, outcomes: map[string]int{}}
 }
 
-func (g *github) Writer() io.Writer { return g.text }
+// Writer returns the run's other text (the toolchain manager's lines),
+// written between groups: a group is printed whole.
+func (g *github) Writer() io.Writer { return lockedWriter{&g.mu, g.text} }
+
+// A lockedWriter writes under a lock.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
 
 func (g *github) FetchStarted(ts []toolchain.Toolchain) {
 	g.mu.Lock()
@@ -67,25 +82,14 @@ func (g *github) FetchStarted(ts []toolchain.Toolchain) {
 	for _, t := range ts {
 		names = append(names, versionLabel(t))
 	}
-	if !g.fetchGroup {
-		fmt.Fprintf(g.w, "::group::%s\n", escapeData("fetch toolchains: "+strings.Join(names, ", ")))
-		g.fetchGroup = true
-	}
+	fmt.Fprintln(g.text, report.PlainText("fetching toolchains: "+strings.Join(names, ", "))+" (the run goes on as each arrives)")
 }
 
 func (g *github) ToolchainFetched(toolchain.Toolchain) {}
 
-func (g *github) endFetchLocked() {
-	if g.fetchGroup {
-		fmt.Fprintln(g.w, "::endgroup::")
-		g.fetchGroup = false
-	}
-}
-
 func (g *github) RunStarted(cells []*matrix.Cell) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.endFetchLocked()
 	g.total = len(cells)
 	for _, c := range cells {
 		tc := versionLabel(c.Toolchain)
@@ -167,7 +171,6 @@ func (g *github) Finish(r *results.Results) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.text.flush()
-	g.endFetchLocked()
 	// The toolchains whose cells did not all finish (interrupted).
 	for _, tc := range g.order {
 		if g.doneTC[tc] < g.perTC[tc] && (g.doneTC[tc] > 0 || len(g.lines[tc]) > 0) {

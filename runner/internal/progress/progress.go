@@ -35,12 +35,14 @@ import (
 	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
-// A Reporter is told what a run does, in this order: FetchStarted and
-// ToolchainFetched (when toolchains are fetched), RunStarted once, then
-// BuildDone, CellStarted and CellDone as builds and cells end, then
-// Finish once. Calls may come from several goroutines but never at the
-// same time (the scheduler serialises them); a Reporter may still draw
-// from a goroutine of its own, so its methods lock.
+// A Reporter is told what a run does, in this order: FetchStarted (when
+// toolchains are to be fetched), RunStarted once, then ToolchainFetched,
+// BuildDone, CellStarted and CellDone as fetches, builds and cells end —
+// the fetches overlap the run: a toolchain's cells build and run while
+// the next ones download — then Finish once. Calls may come from several
+// goroutines but never at the same time (the pipeline serialises them); a
+// Reporter may still draw from a goroutine of its own, so its methods
+// lock.
 type Reporter interface {
 	// FetchStarted says the toolchains ts are about to be fetched.
 	FetchStarted(ts []toolchain.Toolchain)
@@ -60,8 +62,9 @@ type Reporter interface {
 	// the step summary written. Nothing may be called after it.
 	Finish(r *results.Results)
 	// Writer is where other progress text of the run should go — the
-	// toolchain manager's Progress: on a terminal it keeps the live line
-	// below that text instead of mixing with it.
+	// toolchain manager's Progress, written while the run goes on: on a
+	// terminal it keeps the live line below that text instead of mixing
+	// with it.
 	Writer() io.Writer
 }
 

@@ -42,9 +42,10 @@ func fixture(t *testing.T) *results.Results {
 	return r
 }
 
-// replay calls rep as a run of r's cells would, in the scheduler's order:
-// skipped cells first, then build by build, each build's cells; a
-// toolchain manager's progress lines go through rep.Writer().
+// replay calls rep as a run of r's cells would, in the pipeline's order:
+// skipped cells first, while a toolchain downloads, then build by build,
+// each build's cells; a toolchain manager's progress lines go through
+// rep.Writer().
 func replay(t *testing.T, rep Reporter, r *results.Results) {
 	t.Helper()
 	cases := map[string]*matrix.Case{}
@@ -61,21 +62,21 @@ func replay(t *testing.T, rep Reporter, r *results.Results) {
 		cells[i] = mc
 	}
 
+	// The fetch overlaps the run: it ends after the run started.
 	fetch := []toolchain.Toolchain{{Selector: "1.13", Version: "go1.13.15"}}
 	rep.FetchStarted(fetch)
-	w := rep.Writer()
-	io.WriteString(w, "fetch go1.13.15: downloading 100.0 MB from proxy.golang.org\n")
-	io.WriteString(w, "\x1b[1A\x1b[J") // a progress bar's redraw: erase, then draw
-	io.WriteString(w, "go1.13.15  download [====>   ]  50%\n")
-	io.WriteString(w, "fetch go1.13.15: done from proxy.golang.org, 100.0 MB in 3.0 s\n")
-	rep.ToolchainFetched(toolchain.Toolchain{Selector: "1.13", Version: "go1.13.15", GOROOT: "/cache/toolchains/go1.13.15", Source: "proxy"})
-
 	rep.RunStarted(cells)
 	for i, c := range cells {
 		if c.Skip != "" {
 			rep.CellDone(c, &r.Cells[i])
 		}
 	}
+	w := rep.Writer()
+	io.WriteString(w, "fetch go1.13.15: downloading 100.0 MB from proxy.golang.org\n")
+	io.WriteString(w, "\x1b[1A\x1b[J") // a progress bar's redraw: erase, then draw
+	io.WriteString(w, "go1.13.15  download [====>   ]  50%\n")
+	io.WriteString(w, "fetch go1.13.15: done from proxy.golang.org, 100.0 MB in 3.0 s\n")
+	rep.ToolchainFetched(toolchain.Toolchain{Selector: "1.13", Version: "go1.13.15", GOROOT: "/cache/toolchains/go1.13.15", Source: "proxy"})
 	type group struct {
 		req   build.Request
 		cells []int

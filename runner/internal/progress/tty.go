@@ -17,9 +17,9 @@ import (
 // tty prints plain's lines with a live status line under them, redrawn
 // in place:
 //
-//	[ 37/480] 7% · 4 hang · 1 fail · 0:41 · ETA 8:12 · busyloop go1.13.15 P=1
+//	[ 37/480] 7% · 4 hang · 1 fail · 0:41 · ETA 8:12 · fetching 3 toolchains · busyloop go1.13.15 P=1
 //
-// or, while toolchains download, which ones. The live line is the last
+// naming the toolchains still downloading, if any. The live line is the last
 // line of the terminal, drawn without a newline: every other write
 // (its own lines, and the toolchain manager's through Writer) first
 // erases it with "\r\x1b[K" and then draws it again below the text, so
@@ -75,7 +75,6 @@ func (t *tty) ToolchainFetched(tc toolchain.Toolchain) {
 func (t *tty) RunStarted(cells []*matrix.Cell) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.fetching = nil
 	t.total = len(cells)
 	for _, c := range cells {
 		if c.Skip == "" {
@@ -234,10 +233,25 @@ func (t *tty) status() string {
 		eta := time.Duration(float64(elapsed) / float64(t.runDone) * float64(t.runTotal-t.runDone))
 		parts = append(parts, "ETA "+clock(eta))
 	}
+	if f := fetchingText(t.fetching); f != "" {
+		parts = append(parts, f)
+	}
 	if t.current != "" && t.done < t.total {
 		parts = append(parts, t.current)
 	}
 	return strings.Join(parts, " · ")
+}
+
+// fetchingText says which toolchains are still downloading while the
+// run goes on: "fetching go1.26.8", or how many when more than two.
+func fetchingText(fetching []string) string {
+	switch {
+	case len(fetching) == 0:
+		return ""
+	case len(fetching) > 2:
+		return fmt.Sprintf("fetching %d toolchains", len(fetching))
+	}
+	return "fetching " + strings.Join(fetching, ", ")
 }
 
 // clock formats a duration as m:ss, or h:mm:ss past an hour.

@@ -55,10 +55,16 @@ type Results struct {
 	Shard *Shard `json:"shard,omitempty"`
 	// Hosts lists, in results merged from several hosts (gomatrix merge),
 	// each of them; Cell.OS says which one a cell ran on.
-	Hosts      []Host                `json:"hosts,omitempty"`
+	Hosts []Host `json:"hosts,omitempty"`
+	// Toolchains are the resolved versions; those this run downloaded
+	// say what that took (Fetch).
 	Toolchains []toolchain.Toolchain `json:"toolchains"`
 	// Stats says where the run's time went.
 	Stats Stats `json:"stats"`
+	// Rebuilds are the toolchains this run rebuilt with a GOEXPERIMENT
+	// (goexperiment_rebuild), with what each took: plans price later
+	// rebuilds by them (gomatrix plan -from).
+	Rebuilds []Rebuild `json:"rebuilds,omitempty"`
 	// Claims are the matrix's claims with the verdicts the cells gave.
 	Claims []Claim `json:"claims,omitempty"`
 	// Minimums state, for each case with a go.mod of its own, the minimum
@@ -86,13 +92,22 @@ type Probe struct {
 
 // Stats are figures about a run as a whole.
 type Stats struct {
-	WallMS     float64 `json:"wall_ms"`      // from the first build to the last cell
+	WallMS     float64 `json:"wall_ms"`      // from the first fetch or build to the last cell
 	Builds     int     `json:"builds"`       // builds (failed ones included)
 	Reused     int     `json:"reused"`       // builds whose binary was reused from an earlier run
 	BuildMS    float64 `json:"build_ms"`     // their wall time, summed
 	BuildCPUMS float64 `json:"build_cpu_ms"` // their CPU time, compilers and linker included
 	Runs       int     `json:"runs"`         // processes run (repeats count)
 	Cached     int     `json:"cached"`       // cells taken from the result cache
+}
+
+// A Rebuild is a toolchain rebuilt with a GOEXPERIMENT baked in.
+type Rebuild struct {
+	Go           string `json:"go"`
+	GOEXPERIMENT string `json:"goexperiment"`
+	// MS is its wall time, every one of Host.CPUs cores its own.
+	MS    float64 `json:"ms"`
+	Error string  `json:"error,omitempty"` // why it failed
 }
 
 // Verdicts of a claim.
@@ -246,7 +261,11 @@ type Cell struct {
 	// that completed (see Timings for each run).
 	CompleteMS *float64 `json:"complete_ms,omitempty"`
 	TimeoutMS  int64    `json:"timeout_ms"`
-	BuildMS    float64  `json:"build_ms,omitempty"`
+	// BuildMS and BuildCPUMS are the wall and CPU time of the cell's
+	// build, shared by the cells that differ only in GOMAXPROCS and
+	// GODEBUG; 0 when its binary was reused from an earlier run.
+	BuildMS    float64 `json:"build_ms,omitempty"`
+	BuildCPUMS float64 `json:"build_cpu_ms,omitempty"`
 	// Timings are every run's figures, in the order the runs ended, when
 	// the cell ran more than once.
 	Timings []Timing `json:"timings,omitempty"`

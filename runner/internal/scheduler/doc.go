@@ -28,6 +28,23 @@
 // on every core, a median of 20–29 ms and up to half the runs outside.
 // `go run ./runner/internal/scheduler/bench/timing` measures it.
 //
+// # Cells as their toolchains arrive
+//
+// Run takes cells whose toolchains are in place; RunAsReady takes them in
+// batches as their toolchains download (the pipeline fetches in the
+// background), so that the cells of a toolchain that is there are built
+// and run while the others download: a download holds no core. Each batch
+// is grouped into builds as it comes. The runs of timed cells wait until
+// the last batch has come: a download also uses the CPU (it verifies and
+// extracts), and a timed run is only true of a quiet machine.
+//
+// # Timeline
+//
+// A Timeline, when set, records every job — a build (kind "variant" when
+// it first rebuilds its toolchain), the runs in batches — with the cores
+// it held; the pipeline adds the downloads and writes it to the cache
+// (timeline.json). Chart draws it, a row per core.
+//
 // # Order
 //
 // Builds go first, since they unlock runs. Builds that share a toolchain,

@@ -39,7 +39,7 @@ func (s *Scheduler) buildFailed(c *matrix.Cell, b build.Result) *results.Cell {
 	r.Outcome, r.Reason = results.BuildError, b.Error
 	r.GoLine, r.GoModAdapted = b.GoLine, b.GoModAdapted
 	r.BuildOutput = b.Output
-	r.BuildMS = ms(b.Duration)
+	r.BuildMS, r.BuildCPUMS = ms(b.Duration), ms(b.CPU)
 	r.Reproduce = s.reproduce(c, b)
 	return r
 }
@@ -49,7 +49,7 @@ func (s *Scheduler) noTests(c *matrix.Cell, b build.Result) *results.Cell {
 	r := base(c)
 	r.Outcome, r.Reason = results.Skip, "no tests to run: the package has no test files"
 	r.GoLine, r.GoModAdapted = b.GoLine, b.GoModAdapted
-	r.BuildMS = ms(b.Duration)
+	r.BuildMS, r.BuildCPUMS = ms(b.Duration), ms(b.CPU)
 	return r
 }
 
@@ -57,7 +57,7 @@ func (s *Scheduler) noTests(c *matrix.Cell, b build.Result) *results.Cell {
 func (s *Scheduler) result(c *matrix.Cell, b build.Result, runs []run.Result) *results.Cell {
 	r := base(c)
 	r.GoLine, r.GoModAdapted = b.GoLine, b.GoModAdapted
-	r.BuildMS = ms(b.Duration)
+	r.BuildMS, r.BuildCPUMS = ms(b.Duration), ms(b.CPU)
 	r.RuntimeVersion, r.Experiments, r.Variant = b.RuntimeVersion, b.Experiments, b.Variant
 	r.Reproduce = s.reproduce(c, b)
 	r.Inert = inert(c, b)

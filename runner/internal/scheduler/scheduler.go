@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/gomatrix/gomatrix/runner/internal/build"
 	"github.com/gomatrix/gomatrix/runner/internal/matrix"
@@ -41,6 +42,11 @@ type Scheduler struct {
 	CellDone    func(c *matrix.Cell, r *results.Cell)
 	// BuildDone, when set, is called after each build.
 	BuildDone func(req build.Request, res build.Result)
+	// Rebuilt, when set, is called after each build that first rebuilt
+	// its toolchain with its GOEXPERIMENT, with what the rebuild took.
+	Rebuilt func(r results.Rebuild)
+	// Timeline, when set, records every build and run (TimelineData).
+	Timeline *Timeline
 
 	mu sync.Mutex // serialises the callbacks
 }
@@ -64,14 +70,58 @@ type Builder interface {
 //
 // The package doc says how the work shares the cores and in what order.
 func (s *Scheduler) Run(ctx context.Context, cells []*matrix.Cell) ([]*results.Cell, error) {
-	w := s.newWork(ctx, len(cells))
-	chains := chains(w.group(cells))
-	w.buildWeight, w.buildProcs = buildCores(len(chains), w.par)
-	for _, chain := range chains {
-		w.addBuild(chain)
+	all := make([]int, len(cells))
+	for i := range all {
+		all[i] = i
 	}
+	ready := make(chan []int, 1)
+	ready <- all
+	close(ready)
+	return s.RunAsReady(ctx, cells, ready)
+}
+
+// RunAsReady is Run for cells whose toolchains arrive while it runs:
+// ready yields the indexes in cells of the cells that can be built (their
+// toolchain is in place, or they are skipped), each index once, and is
+// closed when no more will come. Each batch is grouped, built and run as
+// it comes, next to the work of earlier batches; a cell is not looked at
+// before its batch. The runs of timed cells (Cell.Timed) wait until ready
+// is closed: whatever fills it (a download) would share the cores with
+// them. Cells that never come are nil in the results.
+func (s *Scheduler) RunAsReady(ctx context.Context, cells []*matrix.Cell, ready <-chan []int) ([]*results.Cell, error) {
+	w := s.newWork(ctx, len(cells))
+	w.d.hold()
+	var feed sync.WaitGroup
+	feed.Go(func() {
+		defer w.d.release()
+		for {
+			idx, ok := nextBatch(ctx, ready)
+			if !ok {
+				w.beQuiet()
+				return
+			}
+			w.add(cells, idx)
+		}
+	})
 	w.d.wait(ctx)
+	feed.Wait()
 	return w.out, ctx.Err()
+}
+
+// nextBatch returns the next batch ready yields, one that is there
+// rather than ctx's end; ok is false once ready is closed or ctx done.
+func nextBatch(ctx context.Context, ready <-chan []int) (idx []int, ok bool) {
+	select {
+	case idx, ok = <-ready:
+		return idx, ok
+	default:
+	}
+	select {
+	case idx, ok = <-ready:
+		return idx, ok
+	case <-ctx.Done():
+		return nil, false
+	}
 }
 
 // The callbacks, one call at a time.
@@ -94,6 +144,23 @@ func (s *Scheduler) done(c *matrix.Cell, r *results.Cell) {
 		defer s.mu.Unlock()
 		s.CellDone(c, r)
 	}
+}
+
+// rebuilt reports the rebuild of r's toolchain, which the build b that
+// followed it, wall in all, paid for.
+func (s *Scheduler) rebuilt(r build.Request, wall time.Duration, b build.Result) {
+	if s.Rebuilt == nil {
+		return
+	}
+	rb := results.Rebuild{Go: r.Toolchain.Version, GOEXPERIMENT: r.GOEXPERIMENT, MS: ms(wall)}
+	if s.Builder.HasVariant(r.Toolchain, r.GOEXPERIMENT) {
+		rb.MS = ms(wall - b.Duration - time.Duration(b.DownloadMS*float64(time.Millisecond)))
+	} else {
+		rb.Error = b.Error
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Rebuilt(rb)
 }
 
 func (s *Scheduler) buildDone(req build.Request, b build.Result) {

@@ -26,12 +26,15 @@ type work struct {
 	par int // cores
 	d   *dispatcher
 
-	// buildWeight is the cores a build holds, buildProcs its go build -p
-	// (see buildCores).
-	buildWeight, buildProcs int
-
-	mu  sync.Mutex // guards out and the runs of each pending cell
+	mu  sync.Mutex // guards out, the runs of each pending cell, and what follows
 	out []*results.Cell
+	// quiet is set once no more cells are to come (RunAsReady's ready is
+	// closed): the fetches that feed it are over. Until then the runs of
+	// timed cells wait in timed.
+	quiet bool
+	timed []*job
+	// chains is how many chains of builds are queued or under way.
+	chains int
 }
 
 // group is the cells that share one build.
@@ -55,16 +58,37 @@ func (s *Scheduler) newWork(ctx context.Context, n int) *work {
 	if par <= 0 {
 		par = runtime.NumCPU()
 	}
-	return &work{s: s, ctx: ctx, par: par, d: newDispatcher(par), out: make([]*results.Cell, n)}
+	w := &work{s: s, ctx: ctx, par: par, d: newDispatcher(par), out: make([]*results.Cell, n)}
+	if s.Timeline != nil {
+		s.Timeline.setCores(par)
+		w.d.timeline = s.Timeline
+	}
+	return w
 }
 
-// group sorts cells into the groups that share a build, in the order of
-// their first cells. A cell that is skipped, or that the result cache
-// holds, finishes at once instead.
-func (w *work) group(cells []*matrix.Cell) []*group {
+// add queues the builds of the cells of cells at indexes idx, and so
+// their runs; those skipped, or that the result cache holds, finish at
+// once instead. A batch's builds hold the cores buildCores gives for its
+// chains and those of earlier batches not built yet.
+func (w *work) add(cells []*matrix.Cell, idx []int) {
+	chains := chains(w.group(cells, idx))
+	w.mu.Lock()
+	w.chains += len(chains)
+	bc := buildCores(w.chains, w.par)
+	w.mu.Unlock()
+	for _, chain := range chains {
+		w.addBuild(chain, bc)
+	}
+}
+
+// group sorts the cells at indexes idx into the groups that share a
+// build, in the order of their first cells. A cell that is skipped, or
+// that the result cache holds, finishes at once instead.
+func (w *work) group(cells []*matrix.Cell, idx []int) []*group {
 	var groups []*group
 	byKey := map[string]*group{}
-	for i, c := range cells {
+	for _, i := range idx {
+		c := cells[i]
 		p := w.pend(i, c)
 		if p == nil {
 			continue
@@ -147,40 +171,65 @@ func chains(groups []*group) [][]*group {
 	return out
 }
 
-// buildCores says how many cores a build holds and the go build -p it
-// gets (0: go build's default, every core): one each when there are
+// coresOfBuild is the cores a build holds and the go build -p it gets
+// (0: go build's default, every core).
+type coresOfBuild struct{ weight, procs int }
+
+// buildCores says what a build holds: one core each when there are
 // enough chains to keep every core busy building, else all of them.
-func buildCores(chains, par int) (weight, procs int) {
+func buildCores(chains, par int) coresOfBuild {
 	if chains >= par {
-		return 1, 1
+		return coresOfBuild{1, 1}
 	}
-	return par, 0
+	return coresOfBuild{par, 0}
 }
 
 // addBuild queues the build of chain's first group; when it is done, the
-// build of the next one.
-func (w *work) addBuild(chain []*group) {
+// build of the next one. A build that first rebuilds its toolchain with
+// its GOEXPERIMENT holds every core, as the rebuild uses them all.
+func (w *work) addBuild(chain []*group, bc coresOfBuild) {
 	g := chain[0]
-	weight := w.buildWeight
 	r := g.req
-	if r.Rebuild && build.NeedsVariant(r.Toolchain, r.GOEXPERIMENT) && !w.s.Builder.HasVariant(r.Toolchain, r.GOEXPERIMENT) {
-		weight = w.par // make.bash uses every core
+	rebuild := r.Rebuild && build.NeedsVariant(r.Toolchain, r.GOEXPERIMENT) && !w.s.Builder.HasVariant(r.Toolchain, r.GOEXPERIMENT)
+	j := &job{class: buildClass, weight: bc.weight, cost: math.MaxInt64, reserve: true, kind: SpanBuild, what: buildName(r)}
+	if rebuild {
+		j.weight, j.kind = w.par, SpanVariant
 	}
-	w.d.add(&job{class: buildClass, weight: weight, cost: math.MaxInt64, reserve: true, run: func() {
-		w.build(g)
-		if len(chain) > 1 {
-			w.addBuild(chain[1:]) // not started once ctx is cancelled
+	j.run = func() {
+		start := time.Now()
+		b, ok := w.build(g, bc.procs)
+		if rebuild && ok {
+			w.s.rebuilt(r, time.Since(start), b)
 		}
-	}})
+		if len(chain) > 1 {
+			w.addBuild(chain[1:], bc) // not started once ctx is cancelled
+			return
+		}
+		w.mu.Lock()
+		w.chains--
+		w.mu.Unlock()
+	}
+	w.d.add(j)
 }
 
-// build builds g and queues the runs of its cells, or, when the build
-// failed, finishes each of them as a build-error.
-func (w *work) build(g *group) {
-	b, err := w.s.Builder.Build(w.ctx, g.req, w.buildProcs)
+// buildName names a build in the timeline: "busyloop go1.13.15
+// E=preemptibleloops".
+func buildName(r build.Request) string {
+	name := r.Case.Name + " " + r.Toolchain.Version
+	if s := results.SettingsName(0, "", r.GOEXPERIMENT, r.GoLine); s != "" {
+		name += " " + s
+	}
+	return name
+}
+
+// build builds g with go build -p procs and queues the runs of its
+// cells, or, when the build failed, finishes each of them as a
+// build-error. ok is false when it was interrupted.
+func (w *work) build(g *group, procs int) (b build.Result, ok bool) {
+	b, err := w.s.Builder.Build(w.ctx, g.req, procs)
 	if err != nil {
 		if w.ctx.Err() != nil {
-			return // interrupted: the cells do not finish
+			return b, false // interrupted: the cells do not finish
 		}
 		b.Error = err.Error()
 	}
@@ -195,6 +244,7 @@ func (w *work) build(g *group) {
 			w.addRuns(p, b)
 		}
 	}
+	return b, true
 }
 
 // addRuns queues a run of p per repeat. A run of GOMAXPROCS=n holds
@@ -204,6 +254,9 @@ func (w *work) build(g *group) {
 // on 2 cores reached 26.7–36.8 ms next to another run, 19.9–25.9 ms
 // alone, and the program's own figure fell to 7.8 ms, below sysmon's
 // 10 ms floor, only next to another run).
+//
+// The runs of a timed cell wait until no more cells are to come (see
+// quiet): a toolchain being fetched uses the cores too.
 func (w *work) addRuns(p *pending, b build.Result) {
 	weight := w.par
 	if n := p.cell.GOMAXPROCS; n > 0 && n < w.par {
@@ -212,10 +265,43 @@ func (w *work) addRuns(p *pending, b build.Result) {
 			weight++
 		}
 	}
+	what := runName(p.cell)
+	var jobs []*job
 	for range max(p.cell.Repeat, 1) {
-		w.d.add(&job{class: runClass, weight: weight, cost: int64(p.cost), run: func() {
+		jobs = append(jobs, &job{class: runClass, weight: weight, cost: int64(p.cost), kind: SpanRuns, what: what, run: func() {
 			w.run(p, b)
 		}})
+	}
+	w.mu.Lock()
+	if p.cell.Timed && !w.quiet {
+		w.timed = append(w.timed, jobs...)
+		jobs = nil
+	}
+	w.mu.Unlock()
+	for _, j := range jobs {
+		w.d.add(j)
+	}
+}
+
+// runName names a cell's run in the timeline: "busyloop go1.13.15 P=1".
+func runName(c *matrix.Cell) string {
+	name := c.Case.Name + " " + c.Toolchain.Version
+	if s := results.SettingsName(c.GOMAXPROCS, c.GODEBUG, c.GOEXPERIMENT, c.GoLine); s != "" {
+		name += " " + s
+	}
+	return name
+}
+
+// beQuiet records that no more cells are to come, and queues the runs
+// of timed cells that waited for it.
+func (w *work) beQuiet() {
+	w.mu.Lock()
+	w.quiet = true
+	jobs := w.timed
+	w.timed = nil
+	w.mu.Unlock()
+	for _, j := range jobs {
+		w.d.add(j)
 	}
 }
 

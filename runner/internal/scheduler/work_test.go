@@ -122,9 +122,9 @@ func TestBuildCores(t *testing.T) {
 		{3, 8, 8, 0},
 		{1, 1, 1, 1},
 	} {
-		w, p := buildCores(tc.chains, tc.par)
-		if w != tc.weight || p != tc.procs {
-			t.Errorf("buildCores(%d chains, %d cores) = %d, -p %d; want %d, -p %d", tc.chains, tc.par, w, p, tc.weight, tc.procs)
+		bc := buildCores(tc.chains, tc.par)
+		if bc.weight != tc.weight || bc.procs != tc.procs {
+			t.Errorf("buildCores(%d chains, %d cores) = %d, -p %d; want %d, -p %d", tc.chains, tc.par, bc.weight, bc.procs, tc.weight, tc.procs)
 		}
 	}
 }

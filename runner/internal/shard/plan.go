@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"time"
@@ -25,8 +26,21 @@ type Options struct {
 	Shards int
 	// History prices cells from a previous run; nil: from their timeouts.
 	History *History
-	// Model prices the work; nil: DefaultModel.
+	// Model prices the work; nil: DefaultModel, on as many cores as the
+	// machine that recorded History had, if it says.
 	Model *Model
+}
+
+// model returns the Model o plans with.
+func (o Options) model() *Model {
+	if o.Model != nil {
+		return o.Model
+	}
+	m := DefaultModel
+	if n := o.History.Cores(); n > 0 {
+		m.Cores = n
+	}
+	return &m
 }
 
 // A Plan assigns every cell of a matrix to exactly one shard.
@@ -37,6 +51,8 @@ type Plan struct {
 	// MatrixHash is Hash of the matrix planned.
 	MatrixHash string
 	Shards     []*Shard
+	// Cores is the cores of the machines the costs are for (Model.Cores).
+	Cores int
 }
 
 // A Shard is the part of a plan one job runs.
@@ -49,7 +65,8 @@ type Shard struct {
 	// Versions are the toolchains the shard downloads, ascending; none
 	// for cells of local or GOROOT toolchains.
 	Versions []string
-	// Cost is the shard's expected wall time (see Model).
+	// Cost is the shard's expected wall time from an empty cache (see
+	// Model and sequence).
 	Cost time.Duration
 }
 
@@ -83,10 +100,7 @@ func New(m *matrix.Matrix, cells []*matrix.Cell, opt Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	model := opt.Model
-	if model == nil {
-		model = &DefaultModel
-	}
+	model := opt.model()
 	items := make([]item, len(cells))
 	for i, c := range cells {
 		items[i] = newItem(i, c, opt.History, model, m.GOEXPERIMENTRebuild)
@@ -98,7 +112,7 @@ func New(m *matrix.Matrix, cells []*matrix.Cell, opt Options) (*Plan, error) {
 	cuts := seq.cuts(k)
 	seq.smooth(cuts)
 
-	p := &Plan{MatrixHash: hash}
+	p := &Plan{MatrixHash: hash, Cores: model.Cores}
 	id := sha256.New()
 	fmt.Fprintf(id, "plan 1\n%s\n%d\n", hash, len(cuts)-1)
 	for j := range len(cuts) - 1 {
@@ -109,7 +123,7 @@ func New(m *matrix.Matrix, cells []*matrix.Cell, opt Options) (*Plan, error) {
 		for _, it := range part {
 			s.Cells = append(s.Cells, it.cell)
 			s.Positions = append(s.Positions, it.pos)
-			if v := it.keys[needDownload]; v != "" && !slices.Contains(s.Versions, v) {
+			if v := it.needs[needDownload].key; v != "" && !slices.Contains(s.Versions, v) {
 				s.Versions = append(s.Versions, v)
 			}
 			id.Write(strconv.AppendInt(nil, int64(it.pos), 10))
@@ -173,7 +187,7 @@ func sortItems(items []item) {
 			cmp.Compare(a.rank, b.rank),
 			cmp.Compare(ca.GOEXPERIMENT, cb.GOEXPERIMENT),
 			cmp.Compare(ca.Case.Name, cb.Case.Name),
-			cmp.Compare(a.keys[needBuild], b.keys[needBuild]), // env, for cells that run
+			cmp.Compare(a.needs[needBuild].key, b.needs[needBuild].key), // env, for cells that run
 			cmp.Compare(ca.GOMAXPROCS, cb.GOMAXPROCS),
 			cmp.Compare(ca.GODEBUG, cb.GODEBUG),
 			cmp.Compare(a.pos, b.pos),
@@ -181,39 +195,64 @@ func sortItems(items []item) {
 	})
 }
 
-// A sequence prices contiguous runs of ordered items in constant time.
+// A sequence prices contiguous runs of ordered items in constant time,
+// as the runner does a shard's work (see Model): the shard's toolchains
+// download in order, Lanes at once, and the cores work through the
+// toolchains' builds and runs in the same order, each toolchain's once it
+// has arrived. With release time r_i (when item i's toolchain has
+// arrived) and the work from i to the end W_i (core time), the shard ends
+// at max over i of r_i + W_i / cores: the work cannot start before the
+// first toolchain is there, nor the last toolchain's work before it is.
+//
+// Arithmetic is in integers scaled by lanes × cores, so that planning is
+// exactly reproducible.
 type sequence struct {
-	n int
-	// prefix[i] is the cost of items[:i] as one shard, less the needs
-	// of the first cell that its predecessor in the order already paid.
-	prefix []time.Duration
-	// extra[i] is what a shard starting at item i pays on top of
-	// prefix: the needs of its first non-skip cell that the order had
-	// shared with the cell before; first[i] is that cell's index.
-	extra []time.Duration
-	first []int
+	n            int
+	lanes, cores int64
+	// wp[i] is the core time of items[:i] as one shard (runs, and needs
+	// not shared with the cell before in the order); dp[i] the downloads
+	// of items[:i] that way.
+	wp, dp []int64
+	// first[i] is the first non-skip item at or after i; fullD[i] the
+	// download item i needs, shared or not, and extraW[i] the core time
+	// of the needs it shares with the cell before it, which a shard
+	// starting at it pays too.
+	first         []int
+	fullD, extraW []int64
+	// g holds g(i) = dp[i+1]·cores − wp[i]·lanes for range maxima.
+	g *sparseMax
 }
 
 func newSequence(items []item, m *Model) *sequence {
 	n := len(items)
-	s := &sequence{n: n, prefix: make([]time.Duration, n+1), extra: make([]time.Duration, n+1), first: make([]int, n+1)}
-	inc := make([]time.Duration, n)  // needs a cell pays after its predecessor
-	full := make([]time.Duration, n) // needs a cell pays when it starts a shard
+	s := &sequence{n: n, lanes: int64(max(m.Lanes, 1)), cores: int64(max(m.Cores, 1)),
+		wp: make([]int64, n+1), dp: make([]int64, n+1), first: make([]int, n+1), fullD: make([]int64, n), extraW: make([]int64, n)}
 	prev := -1
 	for i, it := range items {
+		var incW, incD int64
 		if !it.skip {
 			for k := range numNeeds {
-				if it.keys[k] == "" {
+				nd := it.needs[k]
+				if nd.key == "" {
 					continue
 				}
-				full[i] += m.needCost(k)
-				if prev < 0 || items[prev].keys[k] != it.keys[k] {
-					inc[i] += m.needCost(k)
+				shared := prev >= 0 && items[prev].needs[k].key == nd.key
+				switch {
+				case k == needDownload:
+					s.fullD[i] = int64(nd.cost)
+					if !shared {
+						incD = int64(nd.cost)
+					}
+				case shared:
+					s.extraW[i] += int64(nd.cost)
+				default:
+					incW += int64(nd.cost)
 				}
 			}
 			prev = i
 		}
-		s.prefix[i+1] = s.prefix[i] + it.run + inc[i]
+		s.wp[i+1] = s.wp[i] + int64(it.work) + incW
+		s.dp[i+1] = s.dp[i] + incD
 	}
 	next := n
 	s.first[n] = n
@@ -222,20 +261,52 @@ func newSequence(items []item, m *Model) *sequence {
 			next = i
 		}
 		s.first[i] = next
-		if next < n {
-			s.extra[i] = full[next] - inc[next]
-		}
 	}
+	g := make([]int64, n)
+	for i := range g {
+		g[i] = s.dp[i+1]*s.cores - s.wp[i]*s.lanes
+	}
+	s.g = newSparseMax(g)
 	return s
 }
 
-// cost is the expected cost of a shard of items[a:b].
+// cost is the expected wall time of a shard of items[a:b]: see sequence.
+// Item f, the first that runs, waits for its own download, all of it;
+// each later item i for the downloads up to its own, shared by the lanes.
 func (s *sequence) cost(a, b int) time.Duration {
-	c := s.prefix[b] - s.prefix[a]
-	if s.first[a] < b {
-		c += s.extra[a]
+	f := s.first[a]
+	if f >= b {
+		return 0
 	}
-	return c
+	scale := s.lanes * s.cores
+	c := s.fullD[f]*scale + s.wp[b]*s.lanes
+	m := (s.extraW[f] - s.wp[f]) * s.lanes
+	if f+1 < b {
+		m = max(m, s.g.max(f+1, b)-s.dp[f+1]*s.cores)
+	}
+	return time.Duration((c + m) / scale)
+}
+
+// A sparseMax answers range maxima of a fixed slice in constant time.
+type sparseMax struct{ levels [][]int64 }
+
+func newSparseMax(v []int64) *sparseMax {
+	sm := &sparseMax{levels: [][]int64{v}}
+	for w := 1; 2*w <= len(v); w *= 2 {
+		prev := sm.levels[len(sm.levels)-1]
+		next := make([]int64, len(prev)-w)
+		for i := range next {
+			next[i] = max(prev[i], prev[i+w])
+		}
+		sm.levels = append(sm.levels, next)
+	}
+	return sm
+}
+
+// max returns the maximum of v[a:b], a < b.
+func (sm *sparseMax) max(a, b int) int64 {
+	k := bits.Len(uint(b-a)) - 1
+	return max(sm.levels[k][a], sm.levels[k][b-(1<<k)])
 }
 
 // cuts returns the boundaries of at most k shards, 0 … n, none empty,

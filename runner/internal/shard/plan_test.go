@@ -2,6 +2,7 @@ package shard
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -104,9 +105,10 @@ func TestPlanIsDeterministic(t *testing.T) {
 // Cells of one toolchain stay together: with as many shards as an even
 // split of toolchains, each shard has its own; with more shards than
 // toolchains, a shard has at most two and the downloads add up to at
-// most toolchains + shards - 1.
+// most toolchains + shards - 1. (The toolchains cost alike: from go1.20,
+// each compiles std.)
 func TestPlanGroupsToolchains(t *testing.T) {
-	versions := minors(17, 24)
+	versions := minors(20, 27)
 	m, cells := axes{versions: versions, cases: 5, procs: []int{1, 2}, debugs: []string{"", "a=1", "b=1"}}.expand(t)
 	p := mustPlan(t, m, cells, Options{Shards: 4})
 	for i, s := range p.Shards {
@@ -156,18 +158,24 @@ func TestPlanLocalNeedsNoDownload(t *testing.T) {
 	}
 }
 
-// A cell costs its runs (half the timeout each, or what a previous run
-// took; a hang its whole timeout), weighted by the cores it takes.
+// A cell's runs cost core time: half the timeout each, or what a
+// previous run took (a hang its whole timeout), times the cores each run
+// holds.
 func TestCellCost(t *testing.T) {
 	c := func(procs, repeat int, version string) *matrix.Cell {
 		return &matrix.Cell{Case: &matrix.Case{Name: "busy"}, Toolchain: toolchain.Toolchain{Selector: "1.22", Version: version},
 			GOMAXPROCS: procs, Timeout: 10 * time.Second, Repeat: repeat}
 	}
-	prev := func(outcome string, ms float64) *History {
+	prev := func(outcome string, ms float64, timings ...float64) *History {
 		cell := resultCell(c(1, 1, "go1.22.11"), outcome)
 		cell.DurationMS = ms
+		for _, d := range timings {
+			cell.Timings = append(cell.Timings, results.Timing{Outcome: outcome, DurationMS: d})
+		}
 		return NewHistory(&results.Results{Cells: []results.Cell{cell}})
 	}
+	timed := c(1, 1, "go1.22.11")
+	timed.Timed = true
 	model := &Model{Cores: 4}
 	for _, tt := range []struct {
 		name string
@@ -175,17 +183,20 @@ func TestCellCost(t *testing.T) {
 		h    *History
 		want time.Duration
 	}{
-		{"unknown, every core", c(0, 1, "go1.22.11"), nil, 5 * time.Second},
-		{"unknown, GOMAXPROCS=1 of 4 cores", c(1, 1, "go1.22.11"), nil, 1250 * time.Millisecond},
-		{"unknown, GOMAXPROCS=8 > 4 cores", c(8, 1, "go1.22.11"), nil, 5 * time.Second},
-		{"unknown, 3 repeats", c(2, 3, "go1.22.11"), nil, 7500 * time.Millisecond},
-		{"hung before: its timeout", c(1, 1, "go1.22.11"), prev(results.Hang, 10500), 2500 * time.Millisecond},
-		{"completed in 40ms", c(1, 1, "go1.22.11"), prev(results.Complete, 40), 10 * time.Millisecond},
+		{"unknown, every core", c(0, 1, "go1.22.11"), nil, 20 * time.Second},
+		{"unknown, GOMAXPROCS=1 of 4 cores", c(1, 1, "go1.22.11"), nil, 5 * time.Second},
+		{"unknown, GOMAXPROCS=1, timed: a core for the clock", timed, nil, 10 * time.Second},
+		{"unknown, GOMAXPROCS=8 > 4 cores", c(8, 1, "go1.22.11"), nil, 20 * time.Second},
+		{"unknown, 3 repeats", c(2, 3, "go1.22.11"), nil, 30 * time.Second},
+		{"hung before: its timeout", c(1, 1, "go1.22.11"), prev(results.Hang, 9000), 10 * time.Second},
+		{"hung before, past its timeout", c(1, 1, "go1.22.11"), prev(results.Hang, 10500), 10500 * time.Millisecond},
+		{"completed in 40ms", c(1, 1, "go1.22.11"), prev(results.Complete, 40), 40 * time.Millisecond},
+		{"completed in 40ms, 20ms on average", c(1, 1, "go1.22.11"), prev(results.Complete, 40, 10, 30), 20 * time.Millisecond},
 		{"did not build: no runs", c(1, 1, "go1.22.11"), prev(results.BuildError, 0), 0},
-		{"skipped before: unknown", c(1, 1, "go1.22.11"), prev(results.Skip, 0), 1250 * time.Millisecond},
-		{"hung on the previous patch release", c(1, 2, "go1.22.12"), prev(results.Hang, 10500), 5 * time.Second},
+		{"skipped before: unknown", c(1, 1, "go1.22.11"), prev(results.Skip, 0), 5 * time.Second},
+		{"hung on the previous patch release", c(1, 2, "go1.22.12"), prev(results.Hang, 10500), 21 * time.Second},
 	} {
-		if got := newItem(0, tt.cell, tt.h, model, false).run; got != tt.want {
+		if got := newItem(0, tt.cell, tt.h, model, false).work; got != tt.want {
 			t.Errorf("%s: cost %v, want %v", tt.name, got, tt.want)
 		}
 	}
@@ -400,5 +411,136 @@ func TestParseRunners(t *testing.T) {
 		if err != nil || !slices.Equal(got, tt.want) {
 			t.Errorf("ParseRunners(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
+	}
+}
+
+// A shard's cost overlaps its downloads with its work: the work starts
+// once the first toolchain is there, and no toolchain's work before it
+// is; the downloads share Lanes.
+func TestShardCostOverlap(t *testing.T) {
+	s := time.Second
+	// tc is a toolchain's cell: its download, its work (core time).
+	type tc struct {
+		version  string
+		download time.Duration
+		work     time.Duration
+		skip     bool
+	}
+	m := &Model{Cores: 4, Lanes: 2}
+	for _, tt := range []struct {
+		name string
+		tcs  []tc
+		a, b int
+		want time.Duration
+	}{
+		{"one toolchain: its download, then its work", []tc{{"go1", 5 * s, 40 * s, false}}, 0, 1, 15 * s},
+		{"installed: no wait", []tc{{"go1", 0, 40 * s, false}}, 0, 1, 10 * s},
+		{"the second arrives while the first works", []tc{{"go1", 5 * s, 40 * s, false}, {"go2", 5 * s, 40 * s, false}}, 0, 2, 25 * s},
+		{"downloads dominate: the last one's work waits", []tc{{"go1", 20 * s, 4 * s, false}, {"go2", 20 * s, 4 * s, false}, {"go3", 20 * s, 4 * s, false}}, 0, 3, 41 * s},
+		{"a shard of the second alone downloads it first", []tc{{"go1", 20 * s, 4 * s, false}, {"go2", 20 * s, 4 * s, false}}, 1, 2, 21 * s},
+		{"skipped cells cost nothing", []tc{{"go1", 5 * s, 40 * s, true}}, 0, 1, 0},
+		{"a skipped first cell: the next one's download", []tc{{"go1", 5 * s, 0, true}, {"go2", 8 * s, 40 * s, false}}, 0, 2, 18 * s},
+	} {
+		var items []item
+		for i, x := range tt.tcs {
+			it := item{pos: i, work: x.work, skip: x.skip}
+			it.needs[needDownload] = need{x.version, x.download}
+			items = append(items, it)
+		}
+		if got := newSequence(items, m).cost(tt.a, tt.b); got != tt.want {
+			t.Errorf("%s: cost %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// A shard that starts within a toolchain pays again for what it shares
+// with the cells before: the download, std and the rebuild.
+func TestShardCostSharedNeeds(t *testing.T) {
+	m := &Model{Cores: 2, Lanes: 2}
+	var items []item
+	for i := range 4 {
+		it := item{pos: i, work: 2 * time.Second}
+		it.needs[needDownload] = need{"go1.13.15", 4 * time.Second}
+		it.needs[needVariant] = need{"go1.13.15\x00x", 100 * time.Second}
+		items = append(items, it)
+	}
+	seq := newSequence(items, m)
+	whole, tail := seq.cost(0, 4), seq.cost(2, 4)
+	if want := 4*time.Second + (100*time.Second+8*time.Second)/2; whole != want {
+		t.Errorf("whole: %v, want %v", whole, want)
+	}
+	if want := 4*time.Second + (100*time.Second+4*time.Second)/2; tail != want {
+		t.Errorf("the last two cells: %v, want %v (the download and rebuild again)", tail, want)
+	}
+}
+
+func TestSparseMax(t *testing.T) {
+	v := make([]int64, 37)
+	for i := range v {
+		v[i] = int64(i*7919%101) - 50
+	}
+	sm := newSparseMax(v)
+	for a := range v {
+		for b := a + 1; b <= len(v); b++ {
+			if got, want := sm.max(a, b), slices.Max(v[a:b]); got != want {
+				t.Fatalf("max(%d, %d) = %d, want %d", a, b, got, want)
+			}
+		}
+	}
+}
+
+// A History prices downloads, rebuilds and builds from what a previous
+// run recorded of them, for the same release or another patch of its
+// minor — builds only with the toolchains it downloaded, whose build
+// caches were empty; the Model prices the rest. Plans use the recording
+// machine's cores.
+func TestHistoryCosts(t *testing.T) {
+	r := &results.Results{
+		Host: results.Host{CPUs: 2},
+		Toolchains: []toolchain.Toolchain{
+			{Version: "go1.13.15", Fetch: &toolchain.Fetch{Bytes: 100e6, MS: 4000}},
+			{Version: "go1.22.12", Fetch: &toolchain.Fetch{Bytes: 70e6, MS: 3000}},
+			{Version: "go1.26.8"}, // installed: its builds had a build cache
+		},
+		Rebuilds: []results.Rebuild{
+			{Go: "go1.13.15", GOEXPERIMENT: "x", MS: 50_000},
+			{Go: "go1.14.15", GOEXPERIMENT: "x", MS: 60_000, Error: "make.bash failed"},
+		},
+	}
+	for i, bc := range []float64{12_000, 400, 400, 400} { // the first compiled std
+		for _, p := range []int{1, 2} { // cells sharing one build
+			for _, v := range []string{"go1.22.12", "go1.26.8"} {
+				r.Cells = append(r.Cells, results.Cell{Case: fmt.Sprintf("c%d", i), Go: v, GOMAXPROCS: p, Outcome: results.Complete, BuildCPUMS: bc})
+			}
+		}
+	}
+	h := NewHistory(r)
+	m := &Model{Download: 5 * time.Second, Variant: 200 * time.Second, Std: 9 * time.Second, Build: time.Second}
+	s := time.Second
+	for _, tt := range []struct {
+		name      string
+		got, want time.Duration
+	}{
+		{"download recorded", h.download("go1.13.15", m), 4 * s},
+		{"download of another patch", h.download("go1.13.14", m), 4 * s},
+		{"download unknown", h.download("go1.26.8", m), 5 * s},
+		{"download free when installed", h.download("go1.13.15", &Model{}), 0},
+		{"rebuild recorded: its wall time on 2 cores", h.rebuild("go1.13.15", "x", m), 100 * s},
+		{"rebuild failed: unknown", h.rebuild("go1.14.15", "x", m), 200 * s},
+		{"rebuild of another experiment: unknown", h.rebuild("go1.13.15", "y", m), 200 * s},
+		{"std recorded", h.builds("go1.22.11", "", m).std, 11600 * time.Millisecond},
+		{"each build recorded", h.builds("go1.22.12", "", m).each, 400 * time.Millisecond},
+		{"std unknown", h.builds("go1.22.12", "x", m).std, 9 * s},
+		{"std of a toolchain that was there: unknown", h.builds("go1.26.8", "", m).std, 9 * s},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, tt.got, tt.want)
+		}
+	}
+	if c := (Options{History: h}).model().Cores; c != 2 {
+		t.Errorf("planning from a 2-core machine's results: %d cores", c)
+	}
+	if c := (Options{}).model().Cores; c != DefaultModel.Cores {
+		t.Errorf("planning without results: %d cores", c)
 	}
 }

@@ -27,9 +27,11 @@ type fetchResult struct {
 //     the completion marker last.
 //  4. The directory is renamed into place: the target is either absent or
 //     whole, whatever kills the process and whenever.
-func (m *Manager) install(ctx context.Context, v string, prog *progress, db *checksumDB) (goroot, source string, err error) {
+//
+// size is the bytes downloaded: 0 when another runner installed it.
+func (m *Manager) install(ctx context.Context, v string, prog *progress, db *checksumDB) (goroot, source string, size int64, err error) {
 	if m.Offline {
-		return "", "", withHint(hintFor(errOffline, "", v), errOffline, "fetch %s: not installed, and offline (GOMATRIX_OFFLINE is set)", v)
+		return "", "", 0, withHint(hintFor(errOffline, "", v), errOffline, "fetch %s: not installed, and offline (GOMATRIX_OFFLINE is set)", v)
 	}
 	var sources []string
 	for _, s := range m.Sources {
@@ -38,7 +40,7 @@ func (m *Manager) install(ctx context.Context, v string, prog *progress, db *che
 		}
 	}
 	if len(sources) == 0 {
-		return "", "", withHint("add proxy or dl to GOMATRIX_SOURCES, or install it with golang.org/dl", nil,
+		return "", "", 0, withHint("add proxy or dl to GOMATRIX_SOURCES, or install it with golang.org/dl", nil,
 			"fetch %s: not installed, and GOMATRIX_SOURCES=%s allows no download", v, strings.Join(m.Sources, ","))
 	}
 
@@ -46,11 +48,11 @@ func (m *Manager) install(ctx context.Context, v string, prog *progress, db *che
 		prog.notef("fetch %s: waiting for another runner fetching it", v)
 	})
 	if err != nil {
-		return "", "", withHint("check that the cache directory is writable, or set GOMATRIX_CACHE", err, "fetch %s: %v", v, err)
+		return "", "", 0, withHint("check that the cache directory is writable, or set GOMATRIX_CACHE", err, "fetch %s: %v", v, err)
 	}
 	defer release()
 	if dir, src, ok := m.installed(v); ok {
-		return dir, src, nil
+		return dir, src, 0, nil
 	}
 	m.cleanLocked(v)
 
@@ -58,18 +60,18 @@ func (m *Manager) install(ctx context.Context, v string, prog *progress, db *che
 	var errs []error
 	for _, src := range sources {
 		if err := ctx.Err(); err != nil {
-			return "", "", err
+			return "", "", 0, err
 		}
-		err := m.installFrom(ctx, src, v, target, prog, db)
+		size, err := m.installFrom(ctx, src, v, target, prog, db)
 		if err == nil {
-			return target, src, nil
+			return target, src, size, nil
 		}
 		if ctx.Err() != nil {
-			return "", "", fmt.Errorf("fetch %s: %w", v, ctx.Err())
+			return "", "", 0, fmt.Errorf("fetch %s: %w", v, ctx.Err())
 		}
 		errs = append(errs, err)
 	}
-	return "", "", fetchFailed(v, sources, errs)
+	return "", "", 0, fetchFailed(v, sources, errs)
 }
 
 // fetchFailed makes the one-line error of a fetch every source failed:
@@ -97,14 +99,15 @@ func sourceLabel(src string) string {
 }
 
 // installFrom fetches v from one source into a temporary directory and
-// renames it to target. Nothing it leaves on failure is ever used.
-func (m *Manager) installFrom(ctx context.Context, src, v, target string, prog *progress, db *checksumDB) error {
+// renames it to target, returning the bytes it downloaded. Nothing it
+// leaves on failure is ever used.
+func (m *Manager) installFrom(ctx context.Context, src, v, target string, prog *progress, db *checksumDB) (int64, error) {
 	if err := os.MkdirAll(m.toolchainsDir(), 0o777); err != nil {
-		return err
+		return 0, err
 	}
 	tmp, err := os.MkdirTemp(m.toolchainsDir(), ".tmp-"+v+"-")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	ok := false
 	defer func() {
@@ -120,19 +123,19 @@ func (m *Manager) installFrom(ctx context.Context, src, v, target string, prog *
 		res, err = m.fetchDL(ctx, v, tmp, prog)
 	}
 	if err != nil {
-		return err
+		return 0, err
 	}
 	res.marker.Installed = m.clock().UTC()
 	if err := os.WriteFile(filepath.Join(tmp, completeMarker), mustJSON(res.marker), 0o644); err != nil {
-		return fmt.Errorf("write marker: %w", err)
+		return 0, fmt.Errorf("write marker: %w", err)
 	}
 	// MkdirTemp made tmp private; a GOROOT is for everyone to read.
 	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
+		return 0, err
 	}
 	if err := os.Rename(tmp, target); err != nil {
-		return fmt.Errorf("move into place: %w", err)
+		return 0, fmt.Errorf("move into place: %w", err)
 	}
 	ok = true
-	return nil
+	return res.size, nil
 }

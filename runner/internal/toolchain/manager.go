@@ -271,52 +271,90 @@ func (m *Manager) resolveVersions(sel, s string, rel *candidates) []Toolchain {
 
 // Ensure installs every toolchain in tcs that has a Version but no GOROOT
 // and no Error, at most m.Parallel at once, and returns tcs with GOROOT
-// and Source set, or Error (a line naming the version and each source
-// tried, then a hint) where it failed. The other toolchains are returned
-// as they were. A toolchain that is not installed whole is never used:
-// see install for how a crash at any point is survived.
+// and Source set (and Fetch, for those it downloaded), or Error (a line
+// naming the version and each source tried, then a hint) where it
+// failed. The other toolchains are returned as they were. A toolchain
+// that is not installed whole is never used: see install for how a crash
+// at any point is survived.
 func (m *Manager) Ensure(ctx context.Context, tcs []Toolchain) []Toolchain {
+	got := map[string]Toolchain{}
+	m.EnsureEach(ctx, tcs, func(t Toolchain) { got[t.Version] = t })
 	out := slices.Clone(tcs)
+	for i, t := range out {
+		if g, ok := got[t.Version]; ok && t.GOROOT == "" && t.Error == "" {
+			out[i].GOROOT, out[i].Source, out[i].Error, out[i].Fetch = g.GOROOT, g.Source, g.Error, g.Fetch
+		}
+	}
+	return out
+}
+
+// EnsureEach installs what Ensure installs, and calls done with each
+// version to install as soon as it is had or has failed: the first
+// toolchain of tcs naming it, with GOROOT and Source set (and Fetch when
+// it was downloaded), or Error. Versions installed already come first, at
+// once; the others are fetched in the order of tcs, at most m.Parallel
+// at once. The calls of done are serialised, and EnsureEach returns after
+// the last. When ctx is cancelled, the fetches not done end at once with
+// Error set.
+func (m *Manager) EnsureEach(ctx context.Context, tcs []Toolchain, done func(Toolchain)) {
+	var mu sync.Mutex
+	report := func(t Toolchain) {
+		mu.Lock()
+		defer mu.Unlock()
+		done(t)
+	}
+	todo := m.toInstall(tcs, report)
+	if len(todo) == 0 {
+		return
+	}
 	prog := m.progress()
 	var db *checksumDB
 	if m.SumDB != nil {
 		db = m.newChecksumDB(ctx)
 	}
-	// Fetch each version once, however many entries name it.
-	first := map[string]int{}
-	var todo []int
-	for i, t := range out {
-		if t.GOROOT != "" || t.Error != "" || t.Version == "" {
-			continue
-		}
-		if dir, src, ok := m.installed(t.Version); ok {
-			out[i].GOROOT, out[i].Source = dir, src
-			continue
-		}
-		if _, ok := first[t.Version]; !ok {
-			first[t.Version] = i
-			todo = append(todo, i)
-		}
-	}
 	var g errgroup.Group
 	g.SetLimit(max(1, m.Parallel))
-	for _, i := range todo {
+	for _, t := range todo {
 		g.Go(func() error {
-			v := out[i].Version
-			dir, src, err := m.install(ctx, v, prog, db)
-			if err != nil {
-				out[i].Error = errorText(err)
-			} else {
-				out[i].GOROOT, out[i].Source = dir, src
-			}
+			report(m.fetch(ctx, t, prog, db))
 			return nil
 		})
 	}
 	g.Wait()
-	for i, t := range out {
-		if j, ok := first[t.Version]; ok && j != i && t.GOROOT == "" && t.Error == "" {
-			out[i].GOROOT, out[i].Source, out[i].Error = out[j].GOROOT, out[j].Source, out[j].Error
+}
+
+// toInstall returns the first toolchain of each version of tcs that has
+// to be installed, reporting at once those installed already.
+func (m *Manager) toInstall(tcs []Toolchain, report func(Toolchain)) []Toolchain {
+	var todo []Toolchain
+	seen := map[string]bool{}
+	for _, t := range tcs {
+		if t.GOROOT != "" || t.Error != "" || t.Version == "" || seen[t.Version] {
+			continue
 		}
+		seen[t.Version] = true
+		if dir, src, ok := m.installed(t.Version); ok {
+			t.GOROOT, t.Source = dir, src
+			report(t)
+			continue
+		}
+		todo = append(todo, t)
 	}
-	return out
+	return todo
+}
+
+// fetch installs t and returns it with GOROOT and Source set, and Fetch
+// when it was downloaded, or with Error set.
+func (m *Manager) fetch(ctx context.Context, t Toolchain, prog *progress, db *checksumDB) Toolchain {
+	start := time.Now()
+	dir, src, size, err := m.install(ctx, t.Version, prog, db)
+	if err != nil {
+		t.Error = errorText(err)
+		return t
+	}
+	t.GOROOT, t.Source = dir, src
+	if size > 0 {
+		t.Fetch = &Fetch{Bytes: size, MS: float64(time.Since(start).Microseconds()) / 1000}
+	}
+	return t
 }

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -768,4 +769,39 @@ func TestDLWindowsZip(t *testing.T) {
 		t.Errorf("tampered windows zip: %+v", tc)
 	}
 	assertClean(t, m)
+}
+
+// TestEnsureEach: installed versions are reported first, at once; each
+// version once, however many entries name it; a download records its
+// size and time, an installed toolchain none.
+func TestEnsureEach(t *testing.T) {
+	p := toolchaintest.NewProxy(t, "go1.13.15", "go1.14.15", "go1.16.15")
+	m := newTestManager(t, p, nil)
+	ctx := context.Background()
+	m.Ensure(ctx, []toolchain.Toolchain{{Version: "go1.16.15"}})
+	var got []toolchain.Toolchain
+	m.EnsureEach(ctx, []toolchain.Toolchain{
+		{Selector: "a", Version: "go1.13.15"}, {Selector: "b", Version: "go1.16.15"},
+		{Selector: "c", Version: "go1.13.15"}, {Selector: "d", Version: "go1.14.15"}, {Selector: "e", Error: "unresolved"},
+	}, func(tc toolchain.Toolchain) { got = append(got, tc) })
+	var order []string
+	for _, tc := range got {
+		order = append(order, tc.Selector+"="+tc.Version)
+		checkInstalled(t, m, tc, tc.Version, tc.Source)
+		switch {
+		case tc.Source == "cache" && tc.Fetch != nil:
+			t.Errorf("%s: installed already, yet Fetch = %+v", tc.Version, *tc.Fetch)
+		case tc.Source == toolchain.SourceProxy && (tc.Fetch == nil || tc.Fetch.Bytes <= 0 || tc.Fetch.MS <= 0):
+			t.Errorf("%s: downloaded, yet Fetch = %+v", tc.Version, tc.Fetch)
+		}
+	}
+	// Installed first; then the downloads as they end (two at once).
+	if len(order) != 3 || order[0] != "b=go1.16.15" || !slices.Contains(order, "a=go1.13.15") || !slices.Contains(order, "d=go1.14.15") {
+		t.Errorf("reported %v, want b=go1.16.15 first, then a=go1.13.15 and d=go1.14.15", order)
+	}
+	// Ensure hands every entry of a version what its first one got.
+	tcs := m.Ensure(ctx, []toolchain.Toolchain{{Selector: "x", Version: "go1.14.15"}, {Selector: "y", Version: "go1.14.15"}})
+	if tcs[0].GOROOT == "" || tcs[1].GOROOT != tcs[0].GOROOT || tcs[1].Selector != "y" {
+		t.Errorf("Ensure = %+v", tcs)
+	}
 }

@@ -31,6 +31,15 @@ type Toolchain struct {
 	// Error says why the toolchain is unavailable; cells that need it
 	// carry it as their reason.
 	Error string `json:"error,omitempty"`
+	// Fetch says what downloading it took, when this run downloaded it
+	// (Ensure); plans price later downloads by it.
+	Fetch *Fetch `json:"fetch,omitempty"`
+}
+
+// A Fetch is what downloading one toolchain took.
+type Fetch struct {
+	Bytes int64   `json:"bytes"` // the archive's size
+	MS    float64 `json:"ms"`    // wall time: download, verification and extraction
 }
 
 // Go returns the path of the toolchain's go command.
