@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command cold times the default matrix from an empty cache with the
 // runner as it was before downloads overlapped the work (a worktree of
 // commit 6b86c2d, built once) and with this one, one after the other:
