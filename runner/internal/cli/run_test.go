@@ -249,8 +249,11 @@ func TestList(t *testing.T) {
 	// of a process, and the model's builds: std (12s of a core, the
 	// local Go ships none compiled), then 0.4s per case.
 	code, _, stderr = runMain(t, context.Background(), "-f", "testdata/matrix.yaml", "-list", "-p", "1", "-only", "case=exit0", "-only", "case=hang")
-	if want := "estimated ~13.8s on 1 core: each run priced at half its timeout; builds at typical times (the toolchains are here)"; code != ExitOK || !strings.Contains(stderr, want) {
-		t.Errorf("exit %d, stderr lacks %q:\n%s", code, want, stderr)
+	// The figures of std builds are learned from the cache, so the sum
+	// varies a little from machine to machine.
+	want := regexp.MustCompile(`estimated ~1[2-5]\.\ds on 1 core: each run priced at half its timeout; builds at typical times \(the toolchains are here\)`)
+	if code != ExitOK || !want.MatchString(stderr) {
+		t.Errorf("exit %d, stderr lacks %s:\n%s", code, want, stderr)
 	}
 }
 

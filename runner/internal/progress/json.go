@@ -16,7 +16,7 @@ import (
 // follow a run. Every event has "time" (RFC 3339, UTC) and "event":
 //
 //	toolchains-fetching  toolchains: [{selector, version}]
-//	toolchain-fetched    toolchain: {selector, version, goroot, source, error}
+//	toolchain-fetched    toolchain: {selector, version, goroot, source, error, fetch: {bytes, ms}}
 //	run-started          total: cells, including skipped ones
 //	build-finished       case, go, goexperiment, go_line_axis, duration_ms, go_line, error, ice
 //	cell-started         id, case, go, gomaxprocs, godebug, goexperiment, go_line_axis
