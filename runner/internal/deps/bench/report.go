@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gomatrix/gomatrix/runner/internal/loadavg"
 )
 
 // printSetup prints the machine, the toolchains and the case.
@@ -18,7 +20,7 @@ func (b *bench) printSetup(w io.Writer, n int) {
 	}
 	fmt.Fprintf(w, "case: %s, requires %s\n", b.caseDir, strings.Join(b.required, ", "))
 	fmt.Fprintf(w, "proxy: %s -> %s (counting zip requests; /sumdb/ forwarded too)\n", b.proxy.URL(), upstream)
-	fmt.Fprintf(w, "repetitions: %d of each side, runner then peer; load average at start: %s\n\n", n, loadavg())
+	fmt.Fprintf(w, "repetitions: %d of each side, runner then peer; load average at start: %s\n\n", n, loadavg.Averages())
 }
 
 // printTimes prints a side's wall time per repetition, with its CPU

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gomatrix/gomatrix/runner/internal/loadavg"
 	"github.com/gomatrix/gomatrix/runner/internal/results"
 )
 
@@ -37,7 +38,7 @@ func (b *bench) timed(cmd *exec.Cmd) (rep, []byte, error) {
 	b.proxy.take() // drop anything counted before
 	start := time.Now()
 	err := cmd.Run()
-	r := rep{wall: time.Since(start), counts: b.proxy.take(), load: loadavg()}
+	r := rep{wall: time.Since(start), counts: b.proxy.take(), load: loadavg.Averages()}
 	if ps := cmd.ProcessState; ps != nil {
 		r.cpu = ps.UserTime() + ps.SystemTime()
 	}
@@ -100,15 +101,6 @@ func (b *bench) runPeer(i int) rep {
 		r.problems = append(r.problems, fmt.Sprintf("peer: %d of %d builds ok (%v)\n%s", ok, len(b.tcs), err, indent(output)))
 	}
 	return r
-}
-
-// loadavg returns the load averages of the machine (Linux), or "".
-func loadavg() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(data)); err == nil && len(f) >= 3 {
-		return strings.Join(f[:3], " ")
-	}
-	return ""
 }
 
 func indent(b []byte) string {

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/gomatrix/gomatrix/runner/internal/build"
+	"github.com/gomatrix/gomatrix/runner/internal/loadavg"
 	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
@@ -139,23 +140,14 @@ func reference(ctx context.Context, b *build.Builder, t toolchain.Toolchain, exp
 }
 
 func timed(ctx context.Context, b *build.Builder, t toolchain.Toolchain, exp, method, dir string) (timing, error) {
-	tm := timing{LoadBefore: loadavg()}
+	tm := timing{LoadBefore: loadavg.Minute()}
 	st, err := b.RebuildVariant(ctx, t, exp, method, dir)
-	tm.Stats, tm.LoadAfter = st, loadavg()
+	tm.Stats, tm.LoadAfter = st, loadavg.Minute()
 	return tm, err
 }
 
 func (tm timing) String() string {
 	return fmt.Sprintf("%.0f s wall, %.0f s CPU, load %s→%s", tm.Stats.Wall.Seconds(), tm.Stats.CPU.Seconds(), tm.LoadBefore, tm.LoadAfter)
-}
-
-// loadavg is the 1-minute load average, "?" where there is none.
-func loadavg() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(data)); err == nil && len(f) > 0 {
-		return f[0]
-	}
-	return "?"
 }
 
 // compareStd says how many of the packages installed in b (std's, and

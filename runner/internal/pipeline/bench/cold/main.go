@@ -39,6 +39,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/gomatrix/gomatrix/runner/internal/loadavg"
 	"github.com/gomatrix/gomatrix/runner/internal/pipeline"
 	"github.com/gomatrix/gomatrix/runner/internal/results"
 	"github.com/gomatrix/gomatrix/runner/internal/scheduler"
@@ -150,10 +151,10 @@ func (s *side) time(ctx context.Context, dir, matrixFile string) error {
 	defer log.Close()
 	cmd.Stdout, cmd.Stderr = log, log
 	fmt.Fprintf(os.Stderr, "cold: %s: running (log %s)\n", s.name, log.Name())
-	s.loadBefore = loadavg()
+	s.loadBefore = loadavg.Averages()
 	start := time.Now()
 	err = cmd.Run()
-	s.wall, s.loadAt = time.Since(start), loadavg()
+	s.wall, s.loadAt = time.Since(start), loadavg.Averages()
 	if err != nil && !strings.Contains(err.Error(), "exit status 1") {
 		return fmt.Errorf("%v (see %s)", err, log.Name())
 	}
@@ -195,15 +196,6 @@ func variantTimes(dir string) []variantTime {
 		out = append(out, variantTime{e.Name(), marker.ModTime().Sub(born)})
 	}
 	return out
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	return strings.Join(f[:min(3, len(f))], " ")
 }
 
 func report(sides []*side, width int) {

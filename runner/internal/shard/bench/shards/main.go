@@ -28,6 +28,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gomatrix/gomatrix/runner/internal/loadavg"
 	"github.com/gomatrix/gomatrix/runner/internal/shard"
 )
 
@@ -112,10 +113,10 @@ func runShard(ctx context.Context, bin, dir, matrixFile, from string, j shard.Jo
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	fmt.Fprintf(os.Stderr, "shards: %s: running (%d cells, predicted %d s)\n", j.Shard, j.Cells, j.CostS)
-	m.loadBefore = loadavg()
+	m.loadBefore = loadavg.Averages()
 	start := time.Now()
 	err := cmd.Run()
-	m.wall, m.loadAt = time.Since(start), loadavg()
+	m.wall, m.loadAt = time.Since(start), loadavg.Averages()
 	if err != nil {
 		return m, fmt.Errorf("%v: %s", err, lastLines(out.String(), 20))
 	}
@@ -152,15 +153,6 @@ func versions(v string) string {
 		return f[0]
 	}
 	return f[0] + "…" + f[len(f)-1]
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	return strings.Join(f[:min(3, len(f))], " ")
 }
 
 func lastLines(s string, n int) string {
