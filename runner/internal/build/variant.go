@@ -23,13 +23,13 @@ const FirstBuildTimeExperiments = "go1.17"
 // variantTimeout bounds one rebuild.
 const variantTimeout = 30 * time.Minute
 
-// The ways a variant is rebuilt. MethodInstall (variant_install.go) does
-// what make.bash does minus the bootstrap passes, which are redundant
-// when the bootstrap toolchain is the release itself; MethodMakeBash is
-// the fallback, and the only way outside go1.13–go1.16.
+// The ways a variant is rebuilt. MethodInstall (variant_install.go)
+// rebuilds only the go command and the build tools, with the release
+// itself, and leaves std to be compiled on demand; MethodMakeBash is the
+// fallback, and the only way outside go1.13–go1.16.
 const (
 	MethodMakeBash = "make.bash"
-	MethodInstall  = "two-pass go install"
+	MethodInstall  = "go install of the build tools"
 )
 
 // VariantMethodEnv set to "make.bash" makes Variant rebuild with
@@ -93,10 +93,26 @@ func (b *Builder) Variant(ctx context.Context, t toolchain.Toolchain, exp string
 	return v, experiments, nil
 }
 
-// makeVariant rebuilds t with exp into dir by the cheapest method that
-// applies, and with make.bash when that fails (but not when ctx ends).
-func (b *Builder) makeVariant(ctx context.Context, t toolchain.Toolchain, exp, dir string) error {
+// variantMethod is the method a variant of t is first tried with: the
+// cheapest that applies, unless VariantMethodEnv asks for make.bash.
+func variantMethod(t toolchain.Toolchain) string {
 	if !installApplies(t) || os.Getenv(VariantMethodEnv) == MethodMakeBash {
+		return MethodMakeBash
+	}
+	return MethodInstall
+}
+
+// VariantShipsStd reports whether a variant of t (see NeedsVariant) will
+// come with std compiled, as make.bash installs it; the tools method
+// leaves std to be compiled on demand by the builds.
+func VariantShipsStd(t toolchain.Toolchain) bool {
+	return variantMethod(t) == MethodMakeBash
+}
+
+// makeVariant rebuilds t with exp into dir by variantMethod, and with
+// make.bash when that fails (but not when ctx ends).
+func (b *Builder) makeVariant(ctx context.Context, t toolchain.Toolchain, exp, dir string) error {
+	if variantMethod(t) == MethodMakeBash {
 		_, err := b.RebuildVariant(ctx, t, exp, MethodMakeBash, dir)
 		return err
 	}

@@ -1,7 +1,6 @@
 package build
 
-// The two-pass method: make.bash with the release as the bootstrap
-// toolchain, minus the bootstrap passes.
+// The tools method: make.bash's result, built with the least work.
 //
 // make.bash (go1.13–go1.16) builds cmd/dist with the bootstrap go; dist
 // writes the generated files (cmd/internal/objabi/zbootstrap.go,
@@ -12,32 +11,35 @@ package build
 // toolchain3. The passes exist because the bootstrap toolchain may be
 // any older release: each must be compiled by a compiler built from the
 // new sources. Here the bootstrap is the release itself, whose compiler
-// is built from the very same sources, so one pass does:
+// is built from the very same sources, and a program's bytes depend only
+// on the go command, the tools that build it (their sources and baked-in
+// constants, not the compiler that compiled them) and std. So:
 //
-//  1. write the experiment (and CGO_ENABLED) into the generated files,
-//     where dist would; the other generated files the release ships
-//     already say what dist would write again;
-//  2. go install cmd with the release's own go command: every tool and
-//     bin/go now carry the experiment, as toolchain1 and go_bootstrap did;
-//  3. remove the installed packages, as make.bash's dist does, and
-//     go install -a std with the go command and tools of step 2.
+//  1. write the experiment and CGO_ENABLED into the constants the go
+//     command and the tools read (objabi's zbootstrap.go, go/build's
+//     zcgo.go), where dist would;
+//  2. go install the go command and the build tools (compile, asm, link,
+//     cgo) with the release itself and no GOEXPERIMENT: only cmd's
+//     packages compile, against the release's installed std;
+//  3. write the experiment into the runtime's constant (zversion.go) and
+//     remove the release's installed packages, as dist does before it
+//     installs std: std is then compiled on demand, by the new tools,
+//     with the experiment, into the build cache, one package at a time
+//     as builds import it, rather than all of std up front.
 //
-// std is compiled by the same compiler sources with the same experiment
-// as make.bash's, and so is byte for byte the same, and so is every
-// program built with the variant (the integration test checks both).
-// The tools themselves are one generation early: compiled by the
-// release's compiler rather than by an experiment-enabled one. They
-// behave the same (a compiler's output depends on its sources and
-// constants, not on the compiler that compiled it), but their bytes
-// differ from make.bash's, and the variant's go command calls cmd stale.
-// Rebuilding cmd again with them would make those bytes equal too, at
-// the cost of compiling all of cmd twice, for nothing a build uses.
+// The other tools (vet, cover, pprof, …) stay the release's: nothing
+// they do depends on an experiment. The integration test checks that
+// std and programs are byte for byte make.bash's. Measured on 2 cores:
+// 43–62 s of CPU against make.bash's 195–218 s (std included) and the
+// 99–115 s of installing all of cmd and then std (the former two-pass
+// method); bench/variants prints what all of std costs on top, should
+// a build import all of it.
 
 import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -48,52 +50,50 @@ import (
 	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
-// installApplies reports whether the two-pass method can rebuild t:
+// installApplies reports whether the tools method can rebuild t:
 // go1.13 to go1.16, whose dist and generated files it knows.
 func installApplies(t toolchain.Toolchain) bool {
 	lang := gover.Lang(t.Version)
 	return gover.Compare(lang, "go1.13") >= 0 && gover.Compare(lang, FirstBuildTimeExperiments) < 0
 }
 
+// buildTools are the commands a build runs: the go command and the tools
+// it calls to compile, assemble, link and translate cgo.
+var buildTools = []string{"cmd/go", "cmd/compile", "cmd/asm", "cmd/link", "cmd/cgo"}
+
 // installVariant rebuilds the GOROOT in d.root with exp baked in by the
-// two-pass method, returning the CPU time of the go commands it ran.
+// tools method, returning the CPU time of the go command it ran.
 func (b *Builder) installVariant(ctx context.Context, exp string, d rebuildDirs) (time.Duration, error) {
-	if err := writeGenerated(d.root, exp); err != nil {
+	if err := writeGenerated(d.root, exp, toolConstants); err != nil {
 		return 0, fmt.Errorf("%s: %w", MethodInstall, err)
 	}
-	env := append(b.rebuildEnv(exp, d), "GOROOT="+d.root)
+	env := append(b.rebuildEnv("", d), "GOROOT="+d.root)
 	goCmd := filepath.Join(d.root, "bin", "go"+exeSuffixFor(runtime.GOOS))
-	// dist's go install flags, for std and cmd alike.
-	flags := []string{"install", "-gcflags=all=", "-ldflags=all="}
-	cpu1, err := runTools(ctx, d.root, env, append(append([]string{goCmd}, flags...), "cmd")...)
+	argv := append([]string{goCmd, "install"}, buildTools...)
+	cpu, err := runTools(ctx, d.root, env, argv...)
 	if err != nil {
-		return cpu1, fmt.Errorf("%s: go install cmd: %w", MethodInstall, err)
+		return cpu, fmt.Errorf("%s: go install %s: %w", MethodInstall, strings.Join(buildTools, " "), err)
+	}
+	if err := writeGenerated(d.root, exp, runtimeConstants); err != nil {
+		return cpu, fmt.Errorf("%s: %w", MethodInstall, err)
 	}
 	if err := removePackages(d.root); err != nil {
-		return cpu1, fmt.Errorf("%s: %w", MethodInstall, err)
+		return cpu, fmt.Errorf("%s: %w", MethodInstall, err)
 	}
-	cpu2, err := runStep(ctx, d.root, env, append(append([]string{goCmd}, flags...), "-a", "std")...)
-	if err != nil {
-		return cpu1 + cpu2, fmt.Errorf("%s: go install -a std: %w", MethodInstall, err)
-	}
-	if err := checkNotStale(ctx, d.root, env, goCmd, "std"); err != nil {
-		return cpu1 + cpu2, fmt.Errorf("%s: %w", MethodInstall, err)
-	}
-	return cpu1 + cpu2, nil
+	return cpu, nil
 }
 
-// runTools runs argv (go install cmd) and checks that it replaced every
-// tool the release had: one left behind was not built with the
-// experiment. The release's tools are first dated releaseTime, so that
-// one not replaced shows.
+// runTools runs argv (go install of buildTools) and checks that it
+// replaced each of them: one left behind was not built with the
+// experiment. The release's are first dated releaseTime, so that one not
+// replaced shows.
 func runTools(ctx context.Context, root string, env []string, argv ...string) (time.Duration, error) {
-	toolDir := filepath.Join(root, "pkg", "tool", runtime.GOOS+"_"+runtime.GOARCH)
-	before, err := os.ReadDir(toolDir)
-	if err != nil {
-		return 0, err
+	var paths []string
+	for _, pkg := range buildTools {
+		paths = append(paths, toolPath(root, pkg))
 	}
-	for _, e := range before {
-		if err := os.Chtimes(filepath.Join(toolDir, e.Name()), releaseTime, releaseTime); err != nil {
+	for _, p := range paths {
+		if err := os.Chtimes(p, releaseTime, releaseTime); err != nil {
 			return 0, err
 		}
 	}
@@ -101,12 +101,21 @@ func runTools(ctx context.Context, root string, env []string, argv ...string) (t
 	if err != nil {
 		return cpu, err
 	}
-	for _, e := range before {
-		if info, err := os.Stat(filepath.Join(toolDir, e.Name())); err != nil || info.ModTime().Equal(releaseTime) {
-			return cpu, fmt.Errorf("the release's tool %s was not rebuilt", e.Name())
+	for _, p := range paths {
+		if info, err := os.Stat(p); err != nil || info.ModTime().Equal(releaseTime) {
+			return cpu, fmt.Errorf("the release's %s was not rebuilt", filepath.Base(p))
 		}
 	}
 	return cpu, nil
+}
+
+// toolPath is where go install puts the command pkg of GOROOT root.
+func toolPath(root, pkg string) string {
+	name := path.Base(pkg) + exeSuffixFor(runtime.GOOS)
+	if pkg == "cmd/go" {
+		return filepath.Join(root, "bin", name)
+	}
+	return filepath.Join(root, "pkg", "tool", runtime.GOOS+"_"+runtime.GOARCH, name)
 }
 
 var releaseTime = time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -123,22 +132,6 @@ func removePackages(root string) error {
 	return nil
 }
 
-// checkNotStale fails when the go command would rebuild a package of
-// pattern rather than use the one installed, as dist checks.
-func checkNotStale(ctx context.Context, root string, env []string, goCmd, pattern string) error {
-	cmd := exec.CommandContext(ctx, goCmd, "list", "-gcflags=all=", "-ldflags=all=", "-f", "{{if .Stale}}{{.ImportPath}}: {{.StaleReason}}{{end}}", pattern)
-	cmd.Dir, cmd.Env = root, env
-	setProcessGroup(cmd)
-	out, err := cmd.Output()
-	if err != nil {
-		return fmt.Errorf("go list %s: %w", pattern, err)
-	}
-	if s := strings.TrimSpace(string(out)); s != "" {
-		return fmt.Errorf("installed, but stale: %s", firstLine(s, 200))
-	}
-	return nil
-}
-
 // A generated is a constant in a file dist generates, and what dist would
 // write there for a rebuild with GOEXPERIMENT=exp.
 type generated struct {
@@ -147,27 +140,33 @@ type generated struct {
 	value func(exp string) string
 }
 
-var generatedFiles = []generated{
+// toolConstants are read by the go command and the tools.
+var toolConstants = []generated{
 	{"cmd/internal/objabi/zbootstrap.go", regexp.MustCompile("(?m)^const goexperiment = `[^`\n]*`$"),
 		func(exp string) string { return "const goexperiment = `" + exp + "`" }},
-	{"runtime/internal/sys/zversion.go", regexp.MustCompile("(?m)^const Goexperiment = `[^`\n]*`$"),
-		func(exp string) string { return "const Goexperiment = `" + exp + "`" }},
 	{"go/build/zcgo.go", regexp.MustCompile(`(?m)^const defaultCGO_ENABLED = "[^"\n]*"$`),
 		func(string) string { return fmt.Sprintf("const defaultCGO_ENABLED = %q", rebuildCGO) }},
+}
+
+// runtimeConstants are compiled into every program; written after the
+// tools are built, since they make all of std stale.
+var runtimeConstants = []generated{
+	{"runtime/internal/sys/zversion.go", regexp.MustCompile("(?m)^const Goexperiment = `[^`\n]*`$"),
+		func(exp string) string { return "const Goexperiment = `" + exp + "`" }},
 }
 
 // validExperiments is what GOEXPERIMENT can hold here: names, commas,
 // "no" prefixes; dist writes it between backquotes.
 var validExperiments = regexp.MustCompile(`^[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*$`)
 
-// writeGenerated writes exp into the generated files under root as dist
-// would: each must hold its constant exactly once, else the release is
-// not laid out as this method knows.
-func writeGenerated(root, exp string) error {
+// writeGenerated writes exp into files under root as dist would: each
+// must hold its constant exactly once, else the release is not laid out
+// as this method knows.
+func writeGenerated(root, exp string, files []generated) error {
 	if !validExperiments.MatchString(exp) {
 		return fmt.Errorf("GOEXPERIMENT %q: not a list of experiment names", exp)
 	}
-	for _, g := range generatedFiles {
+	for _, g := range files {
 		p := filepath.Join(root, "src", filepath.FromSlash(g.file))
 		data, err := os.ReadFile(p)
 		if err != nil {

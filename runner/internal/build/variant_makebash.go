@@ -23,7 +23,7 @@ func (b *Builder) makeBash(ctx context.Context, t toolchain.Toolchain, exp strin
 }
 
 // rebuildCGO is CGO_ENABLED while a variant is rebuilt: make.bash then
-// writes it into go/build's zcgo.go, and the two-pass method does too.
+// writes it into go/build's zcgo.go, and the tools method does too.
 const rebuildCGO = "0"
 
 // rebuildEnv is the environment of a rebuild in d, by either method.

@@ -14,8 +14,9 @@ import (
 
 // fakeGOROOT writes a toolchain of the given version whose make.bash and
 // go command run the given shell scripts; either can write the compiler
-// that `compile -V` runs. It has the generated files the two-pass method
-// rewrites, and a release compiler that reports no experiment.
+// that `compile -V` runs. It has the generated files the tools method
+// rewrites, the build tools, and a release compiler that reports no
+// experiment.
 func fakeGOROOT(t *testing.T, version, makeBash, goCmd string) toolchain.Toolchain {
 	t.Helper()
 	if runtime.GOOS == "windows" {
@@ -28,6 +29,9 @@ func fakeGOROOT(t *testing.T, version, makeBash, goCmd string) toolchain.Toolcha
 		"src/make.bash":                         makeBash,
 		"VERSION":                               version + "\n",
 		tool + "/compile":                       "#!/bin/sh\necho compile version " + version + "\n",
+		tool + "/asm":                           "release",
+		tool + "/link":                          "release",
+		tool + "/cgo":                           "release",
 		"pkg/" + osArch + "_race/x":             "release",
 		"pkg/" + osArch + "/x.a":                "release",
 		"src/cmd/internal/objabi/zbootstrap.go": "package objabi\n\nconst version = `" + version + "`\nconst goexperiment = ``\n",
@@ -59,23 +63,22 @@ touch made-by-make.bash
 // noGo is a go command that cannot rebuild anything.
 const noGo = "#!/bin/sh\necho no go here >&2\nexit 1\n"
 
-// goodGo rebuilds like the real go command under the two-pass method:
-// go install cmd writes a compiler that reports the experiment written in
-// zbootstrap.go, go install -a std a package; go list finds none stale.
+// goodGo rebuilds like the real go command under the tools method: go
+// install of the build tools writes a compiler that reports the
+// experiment written in zbootstrap.go, and rewrites the other tools and
+// itself. The runtime's constant must not be written yet.
 const goodGo = "#!/bin/sh\n" + `set -e
-[ "$GOROOT_FINAL" != "" ] && [ "$GOROOT" != "" ] || exit 4
-for a in "$@"; do last=$a; done
+[ "$GOROOT_FINAL" != "" ] && [ "$GOROOT" != "" ] && [ "$GOEXPERIMENT" = "" ] || exit 4
+grep -q 'Goexperiment = ..$' "$GOROOT/src/runtime/internal/sys/zversion.go" || exit 6
 tool=$(ls -d "$GOROOT"/pkg/tool/*)
-case "$1 $last" in
-"install cmd")
+case "$*" in
+"install cmd/go cmd/compile cmd/asm cmd/link cmd/cgo")
 	exp=$(sed -n 's/^const goexperiment = .\(.*\).$/\1/p' "$GOROOT/src/cmd/internal/objabi/zbootstrap.go")
 	rm -f "$tool/compile"
 	printf '#!/bin/sh\necho "compile version go1.13.15 X:framepointer,%s"\n' "$exp" > "$tool/compile"
 	chmod +x "$tool/compile"
+	touch "$tool/asm" "$tool/link" "$tool/cgo" "$GOROOT/bin/go"
 	mkdir -p "$GOROOT/pkg/OS_ARCH/cmd" && touch "$GOROOT/pkg/OS_ARCH/cmd/x.a" ;;
-"install std")
-	mkdir -p "$GOROOT/pkg/OS_ARCH" && echo std > "$GOROOT/pkg/OS_ARCH/runtime.a" ;;
-"list std") ;;
 *) exit 5 ;;
 esac
 `
@@ -98,9 +101,9 @@ func TestVariant(t *testing.T) {
 	if exps != "framepointer,preemptibleloops" || v.GOROOT == tc.GOROOT || v.Version != tc.Version || !b.HasVariant(tc, "preemptibleloops") {
 		t.Errorf("variant %+v, experiments %q", v, exps)
 	}
-	// The two-pass method failed (this go command cannot build): make.bash
+	// The tools method failed (this go command cannot build): make.bash
 	// built it, and the method says so.
-	if m := b.VariantMethod(tc, "preemptibleloops"); !strings.HasPrefix(m, "make.bash, as two-pass go install failed: two-pass go install: go install cmd: exit status 1: no go here") {
+	if m := b.VariantMethod(tc, "preemptibleloops"); !strings.HasPrefix(m, "make.bash, as "+MethodInstall+" failed: "+MethodInstall+": go install cmd/go cmd/compile cmd/asm cmd/link cmd/cgo: exit status 1: no go here") {
 		t.Errorf("method %q", m)
 	}
 	// The original toolchain is untouched.
@@ -114,7 +117,7 @@ func TestVariant(t *testing.T) {
 	}
 }
 
-func TestVariantTwoPass(t *testing.T) {
+func TestVariantTools(t *testing.T) {
 	tc := fakeGOROOT(t, "go1.16.15", "#!/bin/sh\nexit 1\n", strings.ReplaceAll(goodGo, "OS_ARCH", osArch))
 	b := &Builder{CacheDir: t.TempDir()}
 	v, exps, err := b.Variant(context.Background(), tc, "preemptibleloops")
@@ -128,13 +131,13 @@ func TestVariantTwoPass(t *testing.T) {
 		"src/cmd/internal/objabi/zbootstrap.go": "const goexperiment = `preemptibleloops`\n",
 		"src/runtime/internal/sys/zversion.go":  "const Goexperiment = `preemptibleloops`\n",
 		"src/go/build/zcgo.go":                  "const defaultCGO_ENABLED = \"0\"\n",
-		"pkg/" + osArch + "/runtime.a":          "std\n",
 	} {
 		if data, _ := os.ReadFile(filepath.Join(v.GOROOT, file)); !strings.Contains(string(data), want) {
 			t.Errorf("%s = %q, want it to hold %q", file, data, want)
 		}
 	}
-	// The release's packages and those go install cmd added are gone.
+	// The release's packages and those go install added are gone: std is
+	// compiled on demand, with the experiment.
 	for _, p := range []string{osArch + "_race", osArch + "/cmd", osArch + "/x.a"} {
 		if _, err := os.Stat(filepath.Join(v.GOROOT, "pkg", p)); err == nil {
 			t.Errorf("pkg/%s left", p)
@@ -174,7 +177,7 @@ func TestVariantFailures(t *testing.T) {
 	}{
 		{"make.bash fails", "#!/bin/sh\necho cannot build >&2\nexit 1\n", noGo, "make.bash: exit status 1: cannot build"},
 		{"experiment not in effect", strings.Replace(goodMake, "X:framepointer,$GOEXPERIMENT", "X:framepointer", 1), noGo, `reports experiments "framepointer", without preemptibleloops`},
-		{"a tool not rebuilt, then make.bash fails", "#!/bin/sh\nexit 1\n", toolLeft, "make.bash: exit status 1:  (after two-pass go install failed: two-pass go install: go install cmd: the release's tool compile was not rebuilt)"},
+		{"a tool not rebuilt, then make.bash fails", "#!/bin/sh\nexit 1\n", toolLeft, "make.bash: exit status 1:  (after " + MethodInstall + " failed: " + MethodInstall + ": go install cmd/go cmd/compile cmd/asm cmd/link cmd/cgo: the release's compile was not rebuilt)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -198,16 +201,16 @@ func TestVariantFailures(t *testing.T) {
 	}
 }
 
-// TestVariantToolNotRebuilt: a release tool that go install cmd left
-// as it was (here: rewritten, but with the release's date kept) fails
-// the two-pass method.
+// TestVariantToolNotRebuilt: a release tool that go install left as it
+// was (here: rewritten, but with the release's date kept) fails the
+// tools method.
 func TestVariantToolNotRebuilt(t *testing.T) {
 	goCmd := strings.Replace(goodGo, `rm -f "$tool/compile"`, `touch -r "$tool/compile" "$GOROOT/ref"`, 1)
 	goCmd = strings.Replace(goCmd, `chmod +x "$tool/compile"`, `chmod +x "$tool/compile"; touch -r "$GOROOT/ref" "$tool/compile"`, 1)
 	tc := fakeGOROOT(t, "go1.13.15", "#!/bin/sh\nexit 1\n", goCmd)
 	b := &Builder{CacheDir: t.TempDir()}
 	_, err := b.RebuildVariant(context.Background(), tc, "preemptibleloops", MethodInstall, filepath.Join(t.TempDir(), "v"))
-	if err == nil || !strings.Contains(err.Error(), "the release's tool compile was not rebuilt") {
+	if err == nil || !strings.Contains(err.Error(), "the release's compile was not rebuilt") {
 		t.Fatalf("err = %v, want the tool not rebuilt", err)
 	}
 }
@@ -231,18 +234,18 @@ func TestVariantCancel(t *testing.T) {
 
 func TestWriteGenerated(t *testing.T) {
 	tc := fakeGOROOT(t, "go1.13.15", "", "")
-	if err := writeGenerated(tc.GOROOT, "fieldtrack,noframepointer"); err != nil {
+	if err := writeGenerated(tc.GOROOT, "fieldtrack,noframepointer", toolConstants); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(filepath.Join(tc.GOROOT, "src/cmd/internal/objabi/zbootstrap.go"))
 	if want := "package objabi\n\nconst version = `go1.13.15`\nconst goexperiment = `fieldtrack,noframepointer`\n"; string(data) != want {
 		t.Errorf("zbootstrap.go = %q, want %q", data, want)
 	}
-	if err := writeGenerated(tc.GOROOT, "a`b"); err == nil || !strings.Contains(err.Error(), "not a list of experiment names") {
+	if err := writeGenerated(tc.GOROOT, "a`b", toolConstants); err == nil || !strings.Contains(err.Error(), "not a list of experiment names") {
 		t.Errorf("bad experiment: %v", err)
 	}
 	os.WriteFile(filepath.Join(tc.GOROOT, "src/runtime/internal/sys/zversion.go"), []byte("package sys\n"), 0o644)
-	if err := writeGenerated(tc.GOROOT, "x"); err == nil || !strings.Contains(err.Error(), "runtime/internal/sys/zversion.go: 0 lines match") {
+	if err := writeGenerated(tc.GOROOT, "x", runtimeConstants); err == nil || !strings.Contains(err.Error(), "runtime/internal/sys/zversion.go: 0 lines match") {
 		t.Errorf("missing constant: %v", err)
 	}
 }

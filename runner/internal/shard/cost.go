@@ -51,8 +51,9 @@ type Model struct {
 // default matrix from an empty cache (go run
 // ./runner/internal/pipeline/bench/cold): a toolchain's download 9–12 s
 // while the cores rebuild or build (2.6–12.5 s, 65–151 MB), std 9–13 s of
-// a core, a build 0.2–0.7 s, a toolchain rebuilt with an experiment 55 s
-// on 2 cores with the two-pass rebuild (make.bash: 100–135 s), the runs'
+// a core, a build 0.2–0.7 s, a toolchain rebuilt with an experiment
+// 51–62 s of CPU by go install of the build tools (std is then compiled
+// on demand, as Std; make.bash: 195–218 s, std included), the runs'
 // starts ~4 ms each.
 var DefaultModel = Model{
 	Cores:    4,
@@ -60,7 +61,7 @@ var DefaultModel = Model{
 	Download: 8 * time.Second,
 	Std:      12 * time.Second,
 	Build:    300 * time.Millisecond,
-	Variant:  110 * time.Second,
+	Variant:  60 * time.Second,
 	Start:    4 * time.Millisecond,
 }
 
@@ -114,7 +115,11 @@ func newItem(pos int, c *matrix.Cell, h *History, m *Model, rebuild bool) item {
 	if variant {
 		it.needs[needVariant] = need{std, h.rebuild(t.Version, c.GOEXPERIMENT, m)}
 	}
-	if (!known || !p.noRun) && !variant && !shipsStd(t.Version, c.GOEXPERIMENT) {
+	ships := shipsStd(t.Version, c.GOEXPERIMENT)
+	if variant {
+		ships = build.VariantShipsStd(t)
+	}
+	if (!known || !p.noRun) && !ships {
 		it.needs[needStd] = need{std, bc.std}
 	}
 	it.needs[needBuild] = need{std + "\x00" + c.Case.Name + "\x00" + joinEnv(c.Env), bc.each}

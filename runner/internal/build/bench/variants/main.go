@@ -1,7 +1,7 @@
 // Command variants times the two ways gomatrix rebuilds a go1.13–go1.16
-// toolchain with a GOEXPERIMENT baked in: make.bash, and the two-pass go
-// install that skips make.bash's bootstrap passes (see
-// runner/internal/build/variant_install.go).
+// toolchain with a GOEXPERIMENT baked in: make.bash, and go install of
+// the build tools (see runner/internal/build/variant_install.go), which
+// leaves std to be compiled on demand.
 //
 //	go run ./runner/internal/build/bench/variants [-n 2] [-toolchains go1.13.15,…] [-exp preemptibleloops]
 //
@@ -9,8 +9,10 @@
 // (default gomatrix under the user cache directory). make.bash is timed
 // once per toolchain: its variant is kept, with its timing beside it, in
 // $GOMATRIX_CACHE/variant-references, where the build package's
-// integration test finds it as its reference too. The two-pass method is
-// timed -n times. Rebuilds run one at a time; the machine's load average
+// integration test finds it as its reference too. The tools method is
+// timed -n times; then all of std is compiled with it and with the
+// make.bash variant, to compare the bytes and to price the worst case
+// (a build that imports all of std; make.bash's time includes that). Rebuilds run one at a time; the machine's load average
 // (from /proc/loadavg, before → after) is printed beside each, since
 // other work on the machine slows them.
 package main
@@ -35,7 +37,7 @@ import (
 const defaultToolchains = "go1.13.15,go1.14.15,go1.15.15,go1.16.15"
 
 func main() {
-	n := flag.Int("n", 2, "two-pass rebuilds per toolchain")
+	n := flag.Int("n", 2, "rebuilds by the tools method per toolchain")
 	tcs := flag.String("toolchains", defaultToolchains, "installed toolchains, comma-separated (directories of $GOMATRIX_CACHE/toolchains)")
 	exp := flag.String("exp", "preemptibleloops", "the GOEXPERIMENT to bake in")
 	flag.Parse()
@@ -63,7 +65,8 @@ type row struct {
 	version  string
 	makeBash timing
 	cheap    []timing
-	std      string // whether std's packages are the same bytes
+	std      string        // how many of std's packages are the same bytes
+	stdCPU   time.Duration // compiling all of std with the cheap variant
 }
 
 func run(ctx context.Context, versions []string, exp string, n int) error {
@@ -98,7 +101,7 @@ func cacheDir() (string, error) {
 	return filepath.Join(d, "gomatrix"), err
 }
 
-// measure times n two-pass rebuilds of t and reads (or makes) the
+// measure times n rebuilds of t by the tools method and reads (or makes) the
 // make.bash reference, comparing the last rebuild's std with it.
 func measure(ctx context.Context, b *build.Builder, t toolchain.Toolchain, exp string, n int, refs, work string) (row, error) {
 	r := row{version: t.Version}
@@ -111,7 +114,7 @@ func measure(ctx context.Context, b *build.Builder, t toolchain.Toolchain, exp s
 		if err != nil {
 			return r, err
 		}
-		fmt.Fprintf(os.Stderr, "%s two-pass #%d: %s\n", t.Version, i+1, tm)
+		fmt.Fprintf(os.Stderr, "%s tools #%d: %s\n", t.Version, i+1, tm)
 		r.cheap = append(r.cheap, tm)
 	}
 	ref := filepath.Join(refs, t.Version+"+"+exp)
@@ -119,7 +122,9 @@ func measure(ctx context.Context, b *build.Builder, t toolchain.Toolchain, exp s
 	if r.makeBash, err = reference(ctx, b, t, exp, ref); err != nil {
 		return r, err
 	}
-	r.std = compareStd(ref, dir)
+	if r.std, r.stdCPU, err = compareStd(ctx, t, ref, dir, work); err != nil {
+		return r, err
+	}
 	return r, os.RemoveAll(dir)
 }
 
@@ -150,33 +155,43 @@ func (tm timing) String() string {
 	return fmt.Sprintf("%.0f s wall, %.0f s CPU, load %s→%s", tm.Stats.Wall.Seconds(), tm.Stats.CPU.Seconds(), tm.LoadBefore, tm.LoadAfter)
 }
 
-// compareStd says how many of the packages installed in b (std's, and
-// none of cmd's) are the same bytes in a.
-func compareStd(a, b string) string {
-	same, all := 0, 0
-	pkg, _ := filepath.Glob(filepath.Join(b, "pkg", "*_*"))
-	for _, dir := range pkg {
-		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			rel, _ := filepath.Rel(b, p)
-			x, err1 := os.ReadFile(filepath.Join(a, rel))
-			y, err2 := os.ReadFile(p)
-			all++
-			if err1 == nil && err2 == nil && string(x) == string(y) {
-				same++
-			}
-			return nil
-		})
+// compareStd compiles all of std with the variants in a (make.bash's)
+// and b, and says how many packages are the same bytes, with the CPU
+// time b took.
+func compareStd(ctx context.Context, t toolchain.Toolchain, a, b, work string) (string, time.Duration, error) {
+	compile := func(root string) (map[string]string, time.Duration, error) {
+		v := t
+		v.GOROOT = root
+		dir, err := os.MkdirTemp(work, "std-")
+		if err != nil {
+			return nil, 0, err
+		}
+		return build.CompileStd(ctx, v, filepath.Join(dir, "gocache"), dir)
 	}
-	return fmt.Sprintf("%d/%d", same, all)
+	x, _, err := compile(a)
+	if err != nil {
+		return "", 0, err
+	}
+	y, cpu, err := compile(b)
+	if err != nil {
+		return "", 0, err
+	}
+	same := 0
+	for pkg, p := range x {
+		d1, err1 := os.ReadFile(p)
+		d2, err2 := os.ReadFile(y[pkg])
+		if err1 == nil && err2 == nil && string(d1) == string(d2) {
+			same++
+		}
+	}
+	return fmt.Sprintf("%d/%d", same, max(len(x), len(y))), cpu, nil
 }
 
 func printTable(rows []row, exp string) {
 	fmt.Printf("GOEXPERIMENT=%s; seconds of wall time (CPU time); load: 1-minute load average before→after each rebuild\n", exp)
-	format := "%-10s  %-24s  %-13s  %-13s  %-11s  %-8s  %s\n"
-	fmt.Printf(format, "toolchain", "make.bash (load)", "two-pass min", "two-pass med", "ratio", "std same", "two-pass loads")
+	fmt.Println("tools: go install of the build tools; all std: then compiling all of std with them (CPU), which builds do on demand, a package at a time")
+	format := "%-10s  %-24s  %-11s  %-11s  %-11s  %-8s  %-13s  %-8s  %s\n"
+	fmt.Printf(format, "toolchain", "make.bash (load)", "tools min", "tools med", "ratio", "all std", "ratio w/ std", "std same", "tools loads")
 	for _, r := range rows {
 		walls, cpus, loads := summary(r.cheap)
 		mb := r.makeBash.Stats
@@ -185,6 +200,8 @@ func printTable(rows []row, exp string) {
 			fmt.Sprintf("%.0f (%.0f)", walls[0].Seconds(), cpus[0].Seconds()),
 			fmt.Sprintf("%.0f (%.0f)", median(walls).Seconds(), median(cpus).Seconds()),
 			fmt.Sprintf("%.2f (%.2f)", median(walls).Seconds()/mb.Wall.Seconds(), median(cpus).Seconds()/mb.CPU.Seconds()),
+			fmt.Sprintf("%.0f", r.stdCPU.Seconds()),
+			fmt.Sprintf("(%.2f)", (median(cpus)+r.stdCPU).Seconds()/mb.CPU.Seconds()),
 			r.std, loads)
 	}
 }
