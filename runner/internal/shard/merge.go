@@ -537,7 +537,7 @@ func mergeResults(inputs []*Input, whole bool) *results.Results {
 		Matrix:   first.Matrix,
 	}
 	type tcKey struct{ sel, version string }
-	seenTC := map[tcKey]bool{}
+	seenTC := map[tcKey]int{} // → index in r.Toolchains
 	for _, in := range inputs {
 		x := in.Results
 		if x.Started.Before(r.Started) {
@@ -547,17 +547,26 @@ func mergeResults(inputs []*Input, whole bool) *results.Results {
 			r.Finished = x.Finished
 		}
 		r.Complete = r.Complete && x.Complete
+		// Each shard downloads what it needs: keep a download's figures
+		// from whichever shard did one, for plans to learn from.
 		for _, t := range x.Toolchains {
 			k := tcKey{t.Selector, t.Version}
-			if !seenTC[k] {
-				seenTC[k] = true
+			i, seen := seenTC[k]
+			switch {
+			case !seen:
+				seenTC[k] = len(r.Toolchains)
 				r.Toolchains = append(r.Toolchains, t)
+			case r.Toolchains[i].Fetch == nil:
+				r.Toolchains[i].Fetch = t.Fetch
 			}
 		}
+		r.Rebuilds = append(r.Rebuilds, x.Rebuilds...)
+		r.Probes = append(r.Probes, x.Probes...)
 		// The shards ran side by side: the wall time is the longest;
 		// the work done adds up.
 		r.Stats.WallMS = max(r.Stats.WallMS, x.Stats.WallMS)
 		r.Stats.Builds += x.Stats.Builds
+		r.Stats.Reused += x.Stats.Reused
 		r.Stats.BuildMS += x.Stats.BuildMS
 		r.Stats.BuildCPUMS += x.Stats.BuildCPUMS
 		r.Stats.Runs += x.Stats.Runs

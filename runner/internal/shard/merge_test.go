@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -256,5 +257,39 @@ func TestMergedJSON(t *testing.T) {
 	}
 	if !slices.Equal(keysOf(again.Results.Cells), keysOf(mg.Results.Cells)) || !slices.Equal(again.OS, mg.OS) {
 		t.Error("a merged result merged again changes")
+	}
+}
+
+// What each shard recorded about its costs reaches the merged results,
+// for plans to learn from (plan -from): every shard's rebuilds, a
+// download's figures from whichever shard downloaded the toolchain, and
+// the work counters summed.
+func TestMergeKeepsCosts(t *testing.T) {
+	m, cells := axes{versions: minors(21, 22), cases: 2, procs: []int{1, 2}}.expand(t)
+	p := mustPlan(t, m, cells, Options{Shards: 2})
+	in := shardRuns(p, linux)
+	tc := func(fetch *toolchain.Fetch) toolchain.Toolchain {
+		return toolchain.Toolchain{Selector: "1.21", Version: "go1.21.13", Fetch: fetch}
+	}
+	fetched := &toolchain.Fetch{Bytes: 70 << 20, MS: 4200}
+	in[0].Results.Toolchains = []toolchain.Toolchain{tc(nil)} // its cache had it
+	in[1].Results.Toolchains = []toolchain.Toolchain{tc(fetched)}
+	for i, x := range in {
+		x.Results.Rebuilds = []results.Rebuild{{Go: "go1.1" + strconv.Itoa(3+i) + ".15", GOEXPERIMENT: "preemptibleloops", MS: 27000}}
+		x.Results.Stats.Reused = i + 1
+	}
+	mg, err := Merge(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mg.Results
+	if len(r.Toolchains) != 1 || r.Toolchains[0].Fetch == nil || *r.Toolchains[0].Fetch != *fetched {
+		t.Errorf("toolchains %+v, want go1.21.13 with shard 2's download", r.Toolchains)
+	}
+	if len(r.Rebuilds) != 2 || r.Rebuilds[0].Go != "go1.13.15" || r.Rebuilds[1].Go != "go1.14.15" {
+		t.Errorf("rebuilds %+v, want both shards'", r.Rebuilds)
+	}
+	if r.Stats.Reused != 3 {
+		t.Errorf("reused %d, want 3", r.Stats.Reused)
 	}
 }
