@@ -544,3 +544,25 @@ func TestHistoryCosts(t *testing.T) {
 		t.Errorf("planning without results: %d cores", c)
 	}
 }
+
+// docs/github-actions.md states DefaultModel's prices: it must say what
+// the code does.
+func TestDocsStateDefaultModel(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "github-actions.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Join(strings.Fields(string(data)), " ")
+	m := DefaultModel
+	for _, want := range []string{
+		fmt.Sprintf("a toolchain download %v,", m.Download),
+		fmt.Sprintf("std %v of a core", m.Std),
+		fmt.Sprintf("a build %v;", m.Build),
+		fmt.Sprintf("%v of a core (`shard.DefaultModel`", m.Variant),
+		fmt.Sprintf("priced for a %d-core runner", m.Cores),
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("docs/github-actions.md does not say %q", want)
+		}
+	}
+}
