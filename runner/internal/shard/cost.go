@@ -52,7 +52,7 @@ type Model struct {
 // ./runner/internal/pipeline/bench/cold): a toolchain's download 9–12 s
 // while the cores rebuild or build (2.6–12.5 s, 65–151 MB), std 9–13 s of
 // a core, a build 0.2–0.7 s, a toolchain rebuilt with an experiment
-// 51–62 s of CPU by go install of the build tools (std is then compiled
+// 40–62 s of CPU by go install of the build tools (std is then compiled
 // on demand, as Std; make.bash: 195–218 s, std included), the runs'
 // starts ~4 ms each.
 var DefaultModel = Model{
