@@ -12,6 +12,7 @@ import (
 
 	"github.com/gomatrix/gomatrix/runner/internal/matrix"
 	"github.com/gomatrix/gomatrix/runner/internal/results"
+	"github.com/gomatrix/gomatrix/runner/internal/toolchain"
 )
 
 // Info is what a shard's results.json records under "shard": which shard
@@ -536,8 +537,7 @@ func mergeResults(inputs []*Input, whole bool) *results.Results {
 		Host:     first.Host,
 		Matrix:   first.Matrix,
 	}
-	type tcKey struct{ sel, version string }
-	seenTC := map[tcKey]int{} // → index in r.Toolchains
+	seenTC := map[toolchainKey]int{} // → index in r.Toolchains
 	for _, in := range inputs {
 		x := in.Results
 		if x.Started.Before(r.Started) {
@@ -547,19 +547,7 @@ func mergeResults(inputs []*Input, whole bool) *results.Results {
 			r.Finished = x.Finished
 		}
 		r.Complete = r.Complete && x.Complete
-		// Each shard downloads what it needs: keep a download's figures
-		// from whichever shard did one, for plans to learn from.
-		for _, t := range x.Toolchains {
-			k := tcKey{t.Selector, t.Version}
-			i, seen := seenTC[k]
-			switch {
-			case !seen:
-				seenTC[k] = len(r.Toolchains)
-				r.Toolchains = append(r.Toolchains, t)
-			case r.Toolchains[i].Fetch == nil:
-				r.Toolchains[i].Fetch = t.Fetch
-			}
-		}
+		mergeToolchains(r, x.Toolchains, seenTC)
 		r.Rebuilds = append(r.Rebuilds, x.Rebuilds...)
 		r.Probes = append(r.Probes, x.Probes...)
 		// The shards ran side by side: the wall time is the longest;
@@ -576,6 +564,26 @@ func mergeResults(inputs []*Input, whole bool) *results.Results {
 		r.Claims = first.Claims // the whole run's own verdicts
 	}
 	return r
+}
+
+type toolchainKey struct{ sel, version string }
+
+// mergeToolchains adds to r the toolchains in ts it lacks (seen: index
+// of each in r.Toolchains). Each shard downloads what it needs: a
+// download's figures are kept from whichever shard made one, for plans
+// to learn from.
+func mergeToolchains(r *results.Results, ts []toolchain.Toolchain, seen map[toolchainKey]int) {
+	for _, t := range ts {
+		k := toolchainKey{t.Selector, t.Version}
+		i, ok := seen[k]
+		switch {
+		case !ok:
+			seen[k] = len(r.Toolchains)
+			r.Toolchains = append(r.Toolchains, t)
+		case r.Toolchains[i].Fetch == nil:
+			r.Toolchains[i].Fetch = t.Fetch
+		}
+	}
 }
 
 // differences says how two runs' matrices differ, as far as their
