@@ -164,14 +164,9 @@ func comparePackages(ctx context.Context, t *testing.T, ref, cheap toolchain.Too
 	if errA != nil || errB != nil {
 		t.Fatal(errA, errB)
 	}
-	n := 0
-	for pkg, pa := range a {
-		da, errA := os.ReadFile(pa)
-		db, errB := os.ReadFile(b[pkg])
-		if errA != nil || errB != nil || len(da) == 0 || !bytes.Equal(da, db) {
-			t.Errorf("%s differs from make.bash's (%d and %d bytes; %v %v)", pkg, len(da), len(db), errA, errB)
-		}
-		n++
+	n := len(a)
+	for pkg, why := range DifferingStd(a, b) {
+		t.Errorf("%s differs from make.bash's (%s)", pkg, why)
 	}
 	if n < 100 || len(a) != len(b) {
 		t.Errorf("%d std packages compared; make.bash's variant compiled %d, the cheap one %d", n, len(a), len(b))

@@ -1,8 +1,10 @@
 package build
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -37,4 +39,19 @@ func CompileStd(ctx context.Context, t toolchain.Toolchain, gocache, gopath stri
 		}
 	}
 	return files, cpu, nil
+}
+
+// DifferingStd compares two CompileStd results package by package: the
+// packages of a whose compiled file is not the same bytes in b (missing,
+// unreadable or empty included), each with why.
+func DifferingStd(a, b map[string]string) map[string]string {
+	differ := map[string]string{}
+	for pkg, pa := range a {
+		da, errA := os.ReadFile(pa)
+		db, errB := os.ReadFile(b[pkg])
+		if errA != nil || errB != nil || len(da) == 0 || !bytes.Equal(da, db) {
+			differ[pkg] = fmt.Sprintf("%d and %d bytes; %v %v", len(da), len(db), errA, errB)
+		}
+	}
+	return differ
 }

@@ -176,14 +176,7 @@ func compareStd(ctx context.Context, t toolchain.Toolchain, a, b, work string) (
 	if err != nil {
 		return "", 0, err
 	}
-	same := 0
-	for pkg, p := range x {
-		d1, err1 := os.ReadFile(p)
-		d2, err2 := os.ReadFile(y[pkg])
-		if err1 == nil && err2 == nil && string(d1) == string(d2) {
-			same++
-		}
-	}
+	same := len(x) - len(build.DifferingStd(x, y))
 	return fmt.Sprintf("%d/%d", same, max(len(x), len(y))), cpu, nil
 }
 
